@@ -1,0 +1,151 @@
+"""Build settings, parsed and checked once at the edge.
+
+``BuildConfig`` holds what the user asked for; ``RowSpec`` is everything a single row
+depends on for one target length (so a row is a pure function of its spec, the source
+and the item). Lengths are parsed here ("16k" -> 16384) and never re-parsed deeper in.
+
+Example:
+    >>> parse_length("16k"), parse_length("128K"), parse_length("16384")
+    (16384, 131072, 16384)
+    >>> length_label(16384), length_label(16000)
+    ('16k', '16000')
+    >>> BuildConfig(source="synthetic", lengths=(16384,)).spec(16384).chains
+    16
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from .errors import ConfigError
+from .sources import SOURCE_NAMES
+
+TASKS = ("keychain", "plain")
+KEY_FORMATS = ("uuid", "hex8")
+DEFAULT_HOPS = 4  # keys per chain, as released by the paper's authors (4 pairs per chain)
+CHAINS_PER_1K = 1  # chains per 1024 tokens of budget, as in the authors' released script
+MIN_LENGTH = 256  # tokens; below this no prompt template fits
+
+_LENGTH = re.compile(r"^\s*(\d+)\s*([kK]?)\s*$")
+
+
+def parse_length(text: str | int) -> int:
+    """"4k" -> 4096, "16k" -> 16384, "128k" -> 131072, "16384" -> 16384."""
+    if isinstance(text, int):
+        value = text
+    else:
+        match = _LENGTH.match(str(text))
+        if not match:
+            raise ConfigError(
+                f"--len {text!r} is not a length; write it as 4k, 16k, 128k or a token count like 16384"
+            )
+        value = int(match.group(1)) * (1024 if match.group(2) else 1)
+    if value < MIN_LENGTH:
+        raise ConfigError(f"--len {text} is below {MIN_LENGTH} tokens; no prompt fits, use e.g. --len 4k")
+    return value
+
+
+def length_label(tokens: int) -> str:
+    """16384 -> "16k"; lengths that are not whole multiples of 1024 stay numeric."""
+    return f"{tokens // 1024}k" if tokens % 1024 == 0 else str(tokens)
+
+
+def default_chains(target_len: int) -> int:
+    return max(1, CHAINS_PER_1K * target_len // 1024)
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """Everything one row of one config depends on, besides the source item itself."""
+
+    source: str
+    split: str
+    task: str
+    target_len: int
+    seed: int
+    tokenizer: str
+    hops: int | None
+    chains: int | None
+    key_format: str | None
+    chains_outside_budget: bool
+    template_digest: str
+
+    @property
+    def is_keychain(self) -> bool:
+        return self.task == "keychain"
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """What ``keychain build`` was asked to do; see ``keychain build --help``."""
+
+    source: str
+    lengths: tuple[int, ...]
+    task: str = "keychain"
+    split: str = "train"
+    data_files: tuple[str, ...] = ()
+    num: int | None = None
+    seed: int = 0
+    tokenizer: str = "cl100k_base"
+    hops: int | None = None
+    chains: int | None = None
+    key_format: str | None = None
+    chains_outside_budget: bool = False
+    template: str | None = None
+    out: str = "data"
+    workers: int = 1
+    shard_rows: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCE_NAMES:
+            raise ConfigError(f"unknown source {self.source!r}; choose one of {', '.join(SOURCE_NAMES)}")
+        if self.task not in TASKS:
+            raise ConfigError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
+        if not self.lengths:
+            raise ConfigError("no --len given; pass at least one, e.g. --len 16k")
+        if len(set(self.lengths)) != len(self.lengths):
+            raise ConfigError("the same --len is given twice; pass each length once")
+        if not self.split or not re.fullmatch(r"[A-Za-z0-9_]+", self.split):
+            raise ConfigError(f"--split {self.split!r} is not a split name; use e.g. train or validation")
+        for name in ("num", "workers", "shard_rows", "hops", "chains"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        if self.seed < 0:
+            raise ConfigError(f"--seed must be a non-negative integer, got {self.seed}")
+        if self.task == "plain":
+            for flag, value in (("--hops", self.hops), ("--chains", self.chains), ("--key-format", self.key_format)):
+                if value is not None:
+                    raise ConfigError(f"{flag} applies to --task keychain only; drop it for --task plain")
+            if self.chains_outside_budget:
+                raise ConfigError("--chains-outside-budget applies to --task keychain only; drop it")
+        if self.key_format is not None and self.key_format not in KEY_FORMATS:
+            raise ConfigError(f"unknown --key-format {self.key_format!r}; choose one of {', '.join(KEY_FORMATS)}")
+        if self.source == "synthetic" and self.data_files:
+            raise ConfigError("the synthetic source reads no files; drop --data-files")
+
+    def spec(self, target_len: int, template_digest: str = "default") -> RowSpec:
+        keychain = self.task == "keychain"
+        return RowSpec(
+            source=self.source,
+            split=self.split,
+            task=self.task,
+            target_len=target_len,
+            seed=self.seed,
+            tokenizer=self.tokenizer,
+            hops=(self.hops or DEFAULT_HOPS) if keychain else None,
+            chains=(self.chains or default_chains(target_len)) if keychain else None,
+            key_format=(self.key_format or "uuid") if keychain else None,
+            chains_outside_budget=self.chains_outside_budget,
+            template_digest=template_digest,
+        )
+
+    def config_name(self, target_len: int) -> str:
+        """hotpotqa-keychain-16k; the split is appended when it is not train."""
+        name = f"{self.source}-{self.task}-{length_label(target_len)}"
+        return name if self.split == "train" else f"{name}-{self.split}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)

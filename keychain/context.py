@@ -1,0 +1,75 @@
+"""Render chosen documents as numbered passages, with KeyChain pairs after sentence ends.
+
+A slot is the end of one sentence of one document body; slots are numbered in context
+order. A pair placed in a slot is written as ``" " + pair`` right after that sentence,
+so it never splits a word, a title line or another pair. Offsets of every passage and
+every pair are kept so rows can record where gold documents and chain pairs sit.
+
+Example:
+    >>> from keychain.records import Document
+    >>> from keychain.prompts import PromptTemplate
+    >>> docs = [Document("A", ("One.", " Two.")), Document("B", ("Three.",))]
+    >>> ctx = render_context(PromptTemplate(), docs, {1: ['{"k": "v"}.']})
+    >>> print(ctx.text)
+    Passage 1:
+    A
+    One. Two. {"k": "v"}.
+    <BLANKLINE>
+    Passage 2:
+    B
+    Three.
+    >>> ctx.pair_starts
+    [23]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from .prompts import PromptTemplate
+from .records import Document
+
+
+@dataclass(frozen=True)
+class RenderedContext:
+    text: str
+    doc_starts: list[int]  # offset of each passage, in context order
+    pair_starts: list[int]  # offset of each pair's "{", in the order pairs were given per slot
+
+
+def count_slots(documents: Sequence[Document]) -> int:
+    return sum(len(document.sentences) for document in documents)
+
+
+def render_context(
+    template: PromptTemplate,
+    documents: Sequence[Document],
+    pairs_by_slot: Mapping[int, Sequence[str]],
+) -> RenderedContext:
+    head_template, tail_template = template.passage.split("{body}")
+    separator = template.passage_separator
+    parts: list[str] = []
+    doc_starts: list[int] = []
+    pair_starts: list[int] = []
+    offset = 0
+    slot = 0
+
+    def emit(piece: str) -> None:
+        nonlocal offset
+        parts.append(piece)
+        offset += len(piece)
+
+    for index, document in enumerate(documents, start=1):
+        if index > 1:
+            emit(separator)
+        doc_starts.append(offset)
+        emit(head_template.format(index=index, title=document.title))
+        for sentence in document.sentences:
+            emit(sentence)
+            for pair in pairs_by_slot.get(slot, ()):
+                pair_starts.append(offset + 1)
+                emit(" " + pair)
+            slot += 1
+        emit(tail_template.format(index=index, title=document.title))
+    return RenderedContext("".join(parts), doc_starts, pair_starts)

