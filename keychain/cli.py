@@ -1,0 +1,167 @@
+"""The ``keychain`` command line: wires commands to the library, maps errors to one line.
+
+    keychain build --source synthetic --len 16k --num 100
+    keychain show data --row 0
+    keychain verify data
+
+Errors print ``error: <problem>; <fix>`` and exit non-zero; ``KEYCHAIN_DEBUG=1`` shows
+the traceback too.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import KeychainError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Build exact-length KeyChain long-context QA data (LoongRL, arXiv 2510.19363) as versioned Parquet shards.",
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"keychain {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Print the version."),
+) -> None:
+    """Build, inspect and verify KeyChain datasets."""
+
+
+@app.command()
+def build(
+    source: str = typer.Option("synthetic", "--source", help="hotpotqa, musique, 2wiki or synthetic (offline)."),
+    lengths: List[str] = typer.Option(["16k"], "--len", help="Token budget: 4k, 16k, 128k or 16384. Repeat for several."),
+    out: Path = typer.Option(Path("data"), "--out", help="Output folder (a Hugging Face dataset repo)."),
+    num: Optional[int] = typer.Option(None, "--num", help="Rows per length (default: all items)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every random choice."),
+    tokenizer: str = typer.Option("cl100k_base", "--tokenizer", help="tiktoken encoding, HF tokenizer id or local path."),
+    split: str = typer.Option("train", "--split", help="Source split: train, validation, ..."),
+    task: str = typer.Option("keychain", "--task", help="keychain or plain (distractor-padded QA without chains)."),
+    hops: Optional[int] = typer.Option(None, "--hops", help="Keys per chain (default 4)."),
+    chains: Optional[int] = typer.Option(None, "--chains", help="Chains per row (default: 1 per 1024 tokens of budget)."),
+    key_format: Optional[str] = typer.Option(None, "--key-format", help="uuid (36 characters, default) or hex8."),
+    chains_outside_budget: bool = typer.Option(
+        False, "--chains-outside-budget", help="Add chains after padding, as the paper's scripts do (prompts exceed --len)."
+    ),
+    data_files: List[str] = typer.Option([], "--data-files", help="Original release file(s) to read instead of the Hub."),
+    template: Optional[str] = typer.Option(None, "--template", help="YAML file overriding prompt template fields."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes (output is identical for any count)."),
+    shard_rows: Optional[int] = typer.Option(None, "--shard-rows", help="Rows per Parquet shard (default ~128 MB of text)."),
+    version: Optional[int] = typer.Option(None, "--version-number", help="Build into version N of each config (default: the next free one)."),
+) -> None:
+    """Build one config per --len and write its shards and manifest into OUT."""
+    from .config import BuildConfig, parse_length
+    from .pipeline import build as run_build
+
+    config = BuildConfig(
+        source=source,
+        lengths=tuple(parse_length(value) for value in lengths),
+        task=task,
+        split=split,
+        data_files=tuple(data_files),
+        num=num,
+        seed=seed,
+        tokenizer=tokenizer,
+        hops=hops,
+        chains=chains,
+        key_format=key_format,
+        chains_outside_budget=chains_outside_budget,
+        template=template,
+        out=str(out),
+        workers=workers,
+        shard_rows=shard_rows,
+    )
+    command = shlex.join(["keychain", *sys.argv[1:]])
+    for result in run_build(config, command=command, version=version):
+        typer.echo(result.summary())
+
+
+@app.command()
+def show(
+    out: Path = typer.Argument(Path("data"), help="Output folder, config folder or version folder."),
+    row: int = typer.Option(0, "--row", help="Row number within the config."),
+    config: Optional[str] = typer.Option(None, "--config", help="Config name when OUT holds several."),
+) -> None:
+    """Print one row so a person can read it, chain highlighted."""
+    from .show import show as show_row
+
+    show_row(out, row, config)
+
+
+@app.command()
+def verify(
+    out: Path = typer.Argument(Path("data"), help="Output folder, config folder or version folder."),
+    limit: int = typer.Option(20, "--list", help="Failing rows to list."),
+) -> None:
+    """Re-check every row of every finished build; exit 1 on any failure."""
+    from .verify import CHECKS, verify_folder
+
+    console = Console()
+    reports = verify_folder(out)
+    failed = False
+    for report in reports:
+        table = Table(title=f"{report.path}: {report.rows} rows")
+        table.add_column("check")
+        table.add_column("what it checks", style="dim")
+        table.add_column("failing", justify="right")
+        table.add_column("reported", justify="right")
+        for name, description in CHECKS:
+            failing = report.failures.get(name, 0)
+            noted = report.noted.get(name, 0)
+            table.add_row(name, description, f"[red]{failing}[/red]" if failing else "0", str(noted) if noted else "")
+        console.print(table)
+        for problem in report.file_problems:
+            console.print(f"[red]FAIL[/red] {report.path}: {problem}")
+        for row_report in report.failed_rows[:limit]:
+            details = "; ".join(f"{check}: {detail}" for check, detail in row_report.problems)
+            console.print(f"[red]FAIL[/red] {row_report.row_id}: {details}")
+        if len(report.failed_rows) > limit:
+            console.print(f"... and {len(report.failed_rows) - limit} more failing rows")
+        failed = failed or not report.ok
+    total = sum(r.rows for r in reports)
+    bad = sum(len(r.failed_rows) for r in reports)
+    if failed:
+        console.print(f"[red]verify failed[/red]: {bad} of {total} rows fail, {sum(len(r.file_problems) for r in reports)} file problems")
+        raise typer.Exit(1)
+    console.print(f"[green]verify passed[/green]: {total} rows in {len(reports)} version(s)")
+
+
+def main() -> None:
+    debug = os.environ.get("KEYCHAIN_DEBUG", "") not in ("", "0")
+    try:
+        app()
+    except KeychainError as error:
+        if debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        print("error: interrupted; re-run the same command to resume where it stopped", file=sys.stderr)
+        sys.exit(130)
+    except Exception as error:  # a bug or an OS failure: still one line, traceback on request
+        if debug:
+            raise
+        detail = str(error).splitlines()[0] if str(error) else ""
+        print(f"error: {type(error).__name__}: {detail} (set KEYCHAIN_DEBUG=1 for the traceback)", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""The invariants every built row must satisfy, checked from the row alone.
+
+``check_row`` recomputes what it can from a row and returns the problems it finds:
+
+* ``n_tokens`` equals a fresh count with the row's tokenizer, and fits the budget
+  (``<= target_len`` unless chains were put outside it, ``>= 97%`` of it);
+* answers are non-empty and equal ``reward_model.ground_truth``;
+* every gold document is present verbatim once the KeyChain pairs are taken out,
+  and gold/chain depths point at the right place;
+* KeyChain rows: following keys from ``head_key`` reaches exactly the row's question in
+  ``hops`` steps along ``chain_keys``; every key occurs once as a key; each chain ends
+  at a question, the row's question ends exactly one chain and the others end at other
+  questions; no key string occurs anywhere else in the prompt;
+* plain rows hold no KeyChain pairs;
+* each answer occurs in the gold documents where the source is extractive (yes/no and
+  comparison answers are reported, not failed).
+
+``verify_folder`` runs these over every row of every complete version under a folder,
+and also checks each shard's sha256 and row count against the manifest.
+
+Example:
+    >>> check_names = [name for name, _ in CHECKS]
+    >>> "chain_resolves" in check_names and "n_tokens_fresh" in check_names
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pyarrow.parquet as pq
+
+from .build import FILL_FLOOR
+from .chains import find_pairs, key_occurrences, resolve_chain
+from .errors import VerifyError
+from .prompts import PromptTemplate
+from .schema import SCHEMA
+from .text import normalize_answer
+from .tokens import TokenCounter, load_counter
+from .write import MANIFEST, read_versions, sha256_file
+
+CHECKS = [
+    ("schema", "columns and types match the schema"),
+    ("n_tokens_fresh", "n_tokens equals a fresh count"),
+    ("budget", "n_tokens within the budget and >= 97% of it"),
+    ("answers", "answers non-empty and equal to reward_model.ground_truth"),
+    ("unique_id", "row ids are unique"),
+    ("gold_present", "every gold document present verbatim"),
+    ("depths", "gold and chain depths point at their text"),
+    ("chain_resolves", "head key leads to the question in hops steps"),
+    ("keys_unique", "every key occurs once as a key and nowhere else"),
+    ("chain_ends", "the question ends one chain, the others end at other questions"),
+    ("plain_clean", "plain rows hold no KeyChain pairs"),
+    ("answer_in_gold", "answers occur in the gold documents (extractive sources)"),
+]
+YES_NO = {"yes", "no"}
+
+
+@dataclass
+class RowReport:
+    row_id: str
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (check, detail)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # reported, not failed
+
+    def fail(self, check: str, detail: str) -> None:
+        self.problems.append((check, detail))
+
+
+def key_format_of(key: str) -> str:
+    return "hex8" if len(key) == 8 else "uuid"
+
+
+def context_of(row: dict, template: PromptTemplate) -> tuple[str, str]:
+    """(user message, passages block) of a row, using the template it was built with."""
+    user = next((m["content"] for m in row["prompt"] if m["role"] == "user"), "")
+    key_format = key_format_of(row["head_key"]) if row.get("head_key") else None
+    before, after = template.user_frame(row["task"], question=row["question"], head_key=row.get("head_key"), key_format=key_format)
+    if not (user.startswith(before) and user.endswith(after)):
+        return user, user
+    return user, user[len(before) : len(user) - len(after) if after else len(user)]
+
+
+def strip_pairs(text: str, key_format: str) -> str:
+    """``text`` with every inserted ``" {"key": "value"}."`` removed."""
+    pieces, last = [], 0
+    for pair in find_pairs(text, key_format):
+        start = pair.start - 1 if pair.start > 0 and text[pair.start - 1] == " " else pair.start
+        pieces.append(text[last:start])
+        last = pair.end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def check_row(row: dict, counter: TokenCounter, template: PromptTemplate, chains_outside_budget: bool = False) -> RowReport:
+    report = RowReport(str(row.get("id")))
+    missing = [name for name in SCHEMA.names if name not in row]
+    if missing:
+        report.fail("schema", f"missing columns {missing}")
+        return report
+
+    fresh = counter.count_prompt(row["prompt"])
+    if fresh != row["n_tokens"]:
+        report.fail("n_tokens_fresh", f"n_tokens {row['n_tokens']} but a fresh count gives {fresh}")
+    budget = row["target_len"]
+    if not chains_outside_budget and row["n_tokens"] > budget:
+        report.fail("budget", f"n_tokens {row['n_tokens']} > target_len {budget}")
+    if row["n_tokens"] < math.ceil(FILL_FLOOR * budget):
+        report.fail("budget", f"n_tokens {row['n_tokens']} < {FILL_FLOOR:.0%} of target_len {budget}")
+
+    answers = row["answers"] or []
+    if not answers or any(not a for a in answers):
+        report.fail("answers", "answers empty")
+    if answers != (row["reward_model"] or {}).get("ground_truth"):
+        report.fail("answers", "answers differ from reward_model.ground_truth")
+
+    user, context = context_of(row, template)
+    keychain = row["task"] == "keychain"
+    key_format = key_format_of(row["head_key"]) if keychain and row.get("head_key") else "uuid"
+    plain_context = strip_pairs(context, key_format) if keychain else context
+    _check_gold(row, context, plain_context, report)
+    if keychain:
+        _check_chains(row, user, context, key_format, report)
+    else:
+        if find_pairs(user, "uuid") or find_pairs(user, "hex8"):
+            report.fail("plain_clean", "a plain row holds KeyChain pairs")
+    _check_answer_in_gold(row, report)
+    return report
+
+
+def _check_gold(row: dict, context: str, plain_context: str, report: RowReport) -> None:
+    titles, docs, depths = row["gold_titles"] or [], row["gold_docs"] or [], row["gold_depths"] or []
+    if not docs or len(titles) != len(docs) or len(depths) != len(docs):
+        report.fail("gold_present", f"{len(docs)} gold docs, {len(titles)} titles, {len(depths)} depths")
+        return
+    for title, doc, depth in zip(titles, docs, depths):
+        body = doc[len(title) + 1 :] if doc.startswith(title + "\n") else doc
+        if title not in plain_context or body not in plain_context:
+            report.fail("gold_present", f"gold document {title!r} not found verbatim")
+        start = round(depth * len(context))
+        if not 0.0 <= depth <= 1.0 or title not in context[start : start + len(title) + 64]:
+            report.fail("depths", f"gold depth {depth:.4f} does not point at {title!r}")
+
+
+def _check_chains(row: dict, user: str, context: str, key_format: str, report: RowReport) -> None:
+    head, chain_keys, hops = row["head_key"], row["chain_keys"] or [], row["hops"]
+    pairs = find_pairs(user, key_format)
+    as_key = Counter(p.key for p in pairs)
+    repeated = [k for k, n in as_key.items() if n > 1]
+    if repeated:
+        report.fail("keys_unique", f"{len(repeated)} keys occur more than once as a key")
+    mapping = {p.key: p.value for p in pairs}
+    path, end = resolve_chain(mapping, head, limit=(hops or 0) + 1)
+    if end != row["question"] or path != chain_keys or len(path) != hops:
+        report.fail("chain_resolves", f"from the head key: {len(path)} steps to {str(end)[:60]!r}")
+    values = set(mapping.values())
+    heads = [k for k in mapping if k not in values]
+    ends = []
+    for start in heads:
+        chain_path, chain_end = resolve_chain(mapping, start, limit=(hops or 0) + 1)
+        if chain_end is None or len(chain_path) != hops:
+            report.fail("chain_ends", f"chain from {start} does not end at a question after {hops} steps")
+        ends.append(chain_end)
+    if len(heads) != row["num_chains"]:
+        report.fail("chain_ends", f"{len(heads)} chains found, num_chains says {row['num_chains']}")
+    if ends.count(row["question"]) != 1:
+        report.fail("chain_ends", f"the question ends {ends.count(row['question'])} chains, expected 1")
+    if len(set(ends)) != len(ends):
+        report.fail("chain_ends", "two chains end at the same question")
+    found = key_occurrences("\n".join(m["content"] for m in row["prompt"]), key_format)
+    for key in mapping:
+        expected = 1 + (key in values) + (key == head)
+        if found.get(key, 0) != expected:
+            report.fail("keys_unique", f"key {key} occurs {found.get(key, 0)} times, expected {expected}")
+            break
+    if head not in mapping:
+        report.fail("chain_resolves", "the head key starts no pair")
+    for key, depth in zip(chain_keys, row["chain_depths"] or []):
+        start = round(depth * len(context))
+        if not context.startswith('{"' + key + '"', start):
+            report.fail("depths", f"chain depth {depth:.4f} does not point at the pair of {key}")
+            break
+
+
+def _check_answer_in_gold(row: dict, report: RowReport) -> None:
+    gold_text = normalize_answer(" ".join(row["gold_docs"] or []))
+    found = [a for a in row["answers"] or [] if normalize_answer(a) and normalize_answer(a) in gold_text]
+    if found:
+        return
+    answer = (row["answers"] or [""])[0]
+    kind = (row.get("question_type") or "").lower()
+    if normalize_answer(answer) in YES_NO or "comparison" in kind:
+        report.notes.append(("answer_in_gold", f"{kind or 'yes/no'} answer {answer!r} is not a span"))
+    else:
+        report.fail("answer_in_gold", f"no answer ({answer!r}) occurs in the gold documents")
+
+
+# ----------------------------------------------------------------- folders
+@dataclass
+class VersionReport:
+    path: Path
+    rows: int = 0
+    failed_rows: list[RowReport] = field(default_factory=list)
+    noted: Counter = field(default_factory=Counter)
+    failures: Counter = field(default_factory=Counter)  # check -> rows failing it
+    file_problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_rows and not self.file_problems
+
+
+def version_dirs(path: Path) -> list[Path]:
+    """Complete version folders at or under ``path`` (OUT, a config, or a version)."""
+    path = Path(path)
+    if not path.exists():
+        raise VerifyError(f"{path}: no such folder; pass the --out folder of a build")
+    if (path / MANIFEST).is_file():
+        return [path]
+    found = [v.path for v in read_versions(path) if v.complete]
+    if found:
+        return found
+    for config in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        found.extend(v.path for v in read_versions(config) if v.complete)
+    if not found:
+        raise VerifyError(f"{path} holds no finished build (no manifest.json); run keychain build first")
+    return found
+
+
+def template_of(manifest: dict) -> PromptTemplate:
+    fields = manifest.get("config", {}).get("template_fields")
+    return PromptTemplate(**fields) if fields else PromptTemplate()
+
+
+def iter_rows(version: Path, manifest: dict) -> Iterator[dict]:
+    for shard in manifest["shards"]:
+        parquet = pq.ParquetFile(version / shard["file"])
+        for batch in parquet.iter_batches(batch_size=64):
+            yield from batch.to_pylist()
+
+
+def verify_version(version: Path, on_row=None) -> VersionReport:
+    manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+    report = VersionReport(version)
+    for shard in manifest["shards"]:
+        file = version / shard["file"]
+        if not file.is_file():
+            report.file_problems.append(f"{shard['file']} is missing")
+        elif sha256_file(file) != shard["sha256"]:
+            report.file_problems.append(f"{shard['file']} sha256 differs from the manifest")
+        elif pq.ParquetFile(file).metadata.num_rows != shard["rows"]:
+            report.file_problems.append(f"{shard['file']} row count differs from the manifest")
+    if report.file_problems:
+        return report
+    template = template_of(manifest)
+    outside = bool(manifest.get("config", {}).get("chains_outside_budget"))
+    seen: set[str] = set()
+    for row in iter_rows(version, manifest):
+        counter = load_counter(row["tokenizer"])
+        row_report = check_row(row, counter, template, outside)
+        if row["id"] in seen:
+            row_report.fail("unique_id", f"id {row['id']} repeated")
+        seen.add(row["id"])
+        report.rows += 1
+        for check, _ in row_report.notes:
+            report.noted[check] += 1
+        if row_report.problems:
+            report.failed_rows.append(row_report)
+            for check in {check for check, _ in row_report.problems}:
+                report.failures[check] += 1
+        if on_row:
+            on_row()
+    if report.rows != manifest["counts"]["built"]:
+        report.file_problems.append(f"{report.rows} rows read, manifest says {manifest['counts']['built']}")
+    return report
+
+
+def verify_folder(path: Path, on_row=None) -> list[VersionReport]:
+    return [verify_version(version, on_row) for version in version_dirs(path)]
+
+
+def verify_rows(rows: Iterable[dict], template: PromptTemplate | None = None, chains_outside_budget: bool = False) -> list[RowReport]:
+    """Library entry point for tests: the reports of rows that fail any check."""
+    template = template or PromptTemplate()
+    failed, seen = [], set()
+    for row in rows:
+        report = check_row(row, load_counter(row["tokenizer"]), template, chains_outside_budget)
+        if row["id"] in seen:
+            report.fail("unique_id", f"id {row['id']} repeated")
+        seen.add(row["id"])
+        if report.problems:
+            failed.append(report)
+    return failed
