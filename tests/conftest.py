@@ -1,0 +1,49 @@
+"""Shared fixtures: offline mode, a small invented source, the real samples when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["KEYCHAIN_OFFLINE"] = "1"  # never try to download tiktoken files in tests
+
+from keychain.records import SourceData  # noqa: E402
+
+from .fixtures import make_source  # noqa: E402
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+@pytest.fixture(scope="session")
+def tiny_source() -> SourceData:
+    return make_source()
+
+
+@pytest.fixture(scope="session")
+def big_source() -> SourceData:
+    """Enough documents (about 200K cl100k tokens) to fill 128K budgets."""
+    return make_source(n_items=140, n_docs=1800, seed=1)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def counter():
+    from keychain.tokens import load_counter
+
+    return load_counter("cl100k_base")
+
+
+@pytest.fixture(scope="session")
+def hf_tokenizer(tmp_path_factory) -> str:
+    """Path of a tiny local byte-level BPE tokenizer with a ChatML chat template."""
+    pytest.importorskip("transformers")
+    from .fixtures import make_hf_tokenizer
+
+    return make_hf_tokenizer(tmp_path_factory.mktemp("tokenizer"))
