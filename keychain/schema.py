@@ -9,7 +9,7 @@ Bump ``SCHEMA_VERSION`` whenever a column is added, removed or changes meaning.
 
 Example:
     >>> SCHEMA.field("prompt").type
-    ListType(list<element: struct<role: string, content: string>>)
+    ListType(list<item: struct<role: string, content: string>>)
 """
 
 from __future__ import annotations

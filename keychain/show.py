@@ -7,7 +7,7 @@ chain's keys highlighted.
 
 Example:
     >>> position_map([0.0, 0.5], [0.25, 0.99], width=20)
-    'G····1····G·········2'
+    'G····1····G········2'
 """
 
 from __future__ import annotations
