@@ -124,24 +124,17 @@ class Fill:
 
     def shrink(self, target: int) -> None:
         """Drop the most recently added optional documents until within ``target``."""
-        index = len(self._chosen) - 1
-        while self.tokens > target and index >= 0:
-            chosen = self._chosen[index]
-            if not chosen.required:
-                del self._chosen[index]
-                self._ids.discard(chosen.doc_id)
-                self.tokens -= self._cost(chosen.doc_id)
-                self.changes += 1
-            index -= 1
+        for index in range(len(self._chosen) - 1, -1, -1):
+            if self.tokens <= target:
+                return
+            if not self._chosen[index].required:
+                self._remove(index)
 
     def drop_last_optional(self) -> bool:
+        """Drop the most recently added optional document; False if there is none."""
         for index in range(len(self._chosen) - 1, -1, -1):
-            chosen = self._chosen[index]
-            if not chosen.required:
-                del self._chosen[index]
-                self._ids.discard(chosen.doc_id)
-                self.tokens -= self._cost(chosen.doc_id)
-                self.changes += 1
+            if not self._chosen[index].required:
+                self._remove(index)
                 return True
         return False
 
@@ -154,6 +147,12 @@ class Fill:
 
     def __contains__(self, doc_id: int) -> bool:
         return doc_id in self._ids
+
+    def _remove(self, index: int) -> None:
+        chosen = self._chosen.pop(index)
+        self._ids.discard(chosen.doc_id)
+        self.tokens -= self._cost(chosen.doc_id)
+        self.changes += 1
 
     def _add(self, doc_id: int, rng: random.Random, required: bool) -> None:
         self._chosen.append(Chosen(doc_id, rng.random(), required))

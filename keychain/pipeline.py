@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from . import __version__
 from .build import RowBuilder, Skip
 from .config import BuildConfig, RowSpec, length_label
+from .digest import sha256_file
 from .errors import InputError
 from .pad import DocumentCosts
 from .plan import Plan, check_budget, plan_rows, shard_slices
@@ -42,7 +43,6 @@ from .write import (
     check_writable,
     choose_version,
     default_shard_rows,
-    sha256_file,
 )
 
 CHUNK_ROWS = 8  # rows per task handed to a worker

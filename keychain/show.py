@@ -86,7 +86,7 @@ def render_row(row: dict, manifest: dict, console: Console, index: int, version:
         chain = Table(title=f"true chain: {row['hops']} hops among {row['num_chains']} chains", show_lines=False)
         chain.add_column("step", justify="right")
         chain.add_column("key", overflow="fold", min_width=36)
-        chain.add_column("maps to", overflow="fold", min_width=36)
+        chain.add_column("maps to", overflow="fold")
         chain.add_column("depth", justify="right")
         keys = row["chain_keys"]
         for step, (key, depth) in enumerate(zip(keys, row["chain_depths"]), start=1):

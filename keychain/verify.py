@@ -43,7 +43,8 @@ from .prompts import PromptTemplate
 from .schema import SCHEMA
 from .text import normalize_answer
 from .tokens import TokenCounter, load_counter
-from .write import MANIFEST, read_versions, sha256_file
+from .digest import sha256_file
+from .write import MANIFEST, read_versions
 
 CHECKS = [
     ("schema", "columns and types match the schema"),

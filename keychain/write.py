@@ -26,7 +26,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -39,6 +38,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .digest import sha256_file  # noqa: F401  (re-exported for callers of write)
 from .errors import OutputError
 from .schema import SCHEMA
 
@@ -71,14 +71,6 @@ def default_shard_rows(target_len: int) -> int:
 def row_group_rows(target_len: int) -> int:
     """About 2**21 prompt tokens (~8 MB of text) per Parquet row group."""
     return max(8, 2**21 // target_len)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 os.environ["KEYCHAIN_OFFLINE"] = "1"  # never try to download tiktoken files in tests
+os.environ["HF_HUB_OFFLINE"] = "1"  # nor anything from the Hugging Face Hub
+os.environ["HF_DATASETS_OFFLINE"] = "1"
 
 from keychain.records import SourceData  # noqa: E402
 

@@ -63,7 +63,7 @@ def test_verify_exits_non_zero_and_lists_failing_rows(monkeypatch, capsys, tmp_p
     rows[3]["n_tokens"] += 5
     pq.write_table(type(table).from_pylist(rows, schema=table.schema), shard, compression="zstd")
     manifest = json.loads((version / "manifest.json").read_text())
-    from keychain.write import sha256_file
+    from keychain.digest import sha256_file
 
     manifest["shards"][0]["sha256"] = sha256_file(shard)
     (version / "manifest.json").write_text(json.dumps(manifest))

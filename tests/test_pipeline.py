@@ -14,7 +14,8 @@ from keychain.config import BuildConfig
 from keychain.errors import OutputError
 from keychain.progress import LineReporter
 from keychain.verify import verify_folder
-from keychain.write import MANIFEST, sha256_file
+from keychain.digest import sha256_file
+from keychain.write import MANIFEST
 
 from .fixtures import make_source, write_hotpot_file
 

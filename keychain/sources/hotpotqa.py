@@ -28,22 +28,16 @@ from typing import Any, Iterable, Mapping
 
 from ..records import SourceData
 from . import SourceRequest
-from .files import (
-    ItemDraft,
-    Skip,
-    assemble,
-    convert_records,
-    fetch_hub,
+from .assemble import ItemDraft, Skip, assemble, convert_records, load_files
+from .fields import (
     has_text,
-    hub_origin,
-    hub_split,
-    load_files,
-    read_json_list,
     require,
     select_gold,
     titled_context,
     wrong_data_fix,
 )
+from .files import read_json_list
+from .hub import fetch_hub, hub_origin, hub_split
 
 NAME = "hotpotqa"
 DATASET = "HotpotQA"

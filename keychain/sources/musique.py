@@ -35,22 +35,10 @@ from typing import Any, Iterable, Mapping
 from ..records import Document, SourceData
 from ..text import split_sentences
 from . import SourceRequest
-from .files import (
-    ItemDraft,
-    Skip,
-    as_rows,
-    assemble,
-    convert_records,
-    fetch_hub,
-    has_text,
-    hub_origin,
-    hub_split,
-    load_files,
-    read_jsonl,
-    record_error,
-    require,
-    wrong_data_fix,
-)
+from .assemble import ItemDraft, Skip, assemble, convert_records, load_files
+from .fields import as_rows, has_text, record_error, require, wrong_data_fix
+from .files import read_jsonl
+from .hub import fetch_hub, hub_origin, hub_split
 
 NAME = "musique"
 DATASET = "MuSiQue"

@@ -31,24 +31,18 @@ from typing import Any, Iterable, Mapping
 from ..errors import InputError
 from ..records import SourceData
 from . import SourceRequest
-from .files import (
-    ItemDraft,
-    Skip,
+from .assemble import ItemDraft, Skip, assemble, convert_records, load_files
+from .fields import (
     as_rows,
-    assemble,
-    convert_records,
-    fetch_hub,
     has_text,
-    hub_origin,
-    hub_split,
-    load_files,
-    read_json_list,
     record_error,
     require,
     select_gold,
     titled_context,
     wrong_data_fix,
 )
+from .files import read_json_list
+from .hub import fetch_hub, hub_origin, hub_split
 
 NAME = "2wiki"
 DATASET = "2WikiMultiHopQA"

@@ -10,23 +10,10 @@ import pytest
 
 from keychain.errors import ConfigError, InputError
 from keychain.records import Document
-from keychain.sources import files
-from keychain.sources.files import (
-    ItemDraft,
-    Skip,
-    as_pairs,
-    as_rows,
-    assemble,
-    fetch_hub,
-    file_origin,
-    hub_split,
-    read_json_list,
-    read_jsonl,
-    record_error,
-    require,
-    select_gold,
-    wrong_data_fix,
-)
+from keychain.sources.assemble import ItemDraft, Skip, assemble
+from keychain.sources.fields import as_pairs, as_rows, record_error, require, select_gold, wrong_data_fix
+from keychain.sources.files import file_origin, read_json_list, read_jsonl
+from keychain.sources.hub import fetch_hub, hub_split
 
 
 def one_line(error: pytest.ExceptionInfo) -> str:
@@ -156,7 +143,10 @@ def test_jsonl_line_that_is_not_an_object_is_refused(tmp_path):
 
 
 def test_file_origin_records_path_sha256_and_size(tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "_HASH_CHUNK", 7)  # several chunks: the hash is streamed
+    from keychain import digest
+
+    monkeypatch.setattr(digest, "_BLOCK", 7)  # several blocks: the hash is streamed
+    digest._sha256.cache_clear()
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     first.write_bytes(b"[1, 2, 3, 4, 5, 6, 7, 8, 9]")
     second.write_bytes(b"[]")

@@ -17,7 +17,7 @@ needs), and a pool of about 2.5 x ``max_len`` tokens of biographies.
 Example:
     >>> data = load(SourceRequest(split="train", seed=0, num=20, max_len=4096))
     >>> len(data.items), data.items[0].source_id, data.name
-    (20, 'synthetic-train-000000', 'synthetic')
+    (20, 'w0-000000', 'synthetic')
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def load(request: SourceRequest) -> SourceData:
         world, texts, groups, item_count(request), random.Random(f"{key}:questions")
     )
     items = tuple(
-        _item(world, groups, index, question, f"synthetic-{request.split}-{n:06d}", key)
+        _item(world, groups, index, question, f"w{request.seed}-{n:06d}", key)
         for n, question in enumerate(questions)
     )
     return SourceData(
