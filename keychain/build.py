@@ -163,7 +163,7 @@ class RowBuilder:
             spec.task, question=item.question, head_key=head_key, key_format=spec.key_format
         )
 
-        fill = Fill(self.costs, budget=limit - fixed - pairs_cost)
+        fill = Fill(self.costs, budget=limit - fixed - pairs_cost, position_cost=self.costs.position_delta)
         order_rng = rng("order")
         self.costs.prefetch(item.gold + item.others)
         if not fill.add_required(item.gold, order_rng):

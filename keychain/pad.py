@@ -46,6 +46,7 @@ class DocumentCosts:
         self._counter = counter
         self._template = template
         self._costs: list[int] = [-1] * len(documents)
+        self._deltas: dict[int, int] = {}
 
     def passage(self, doc_id: int, index: int) -> str:
         document = self._documents[doc_id]
@@ -57,6 +58,20 @@ class DocumentCosts:
             text = self.passage(doc_id, self.REFERENCE_INDEX) + self._template.passage_separator
             cost = self._costs[doc_id] = self._counter.count(text)
         return cost
+
+    def position_delta(self, position: int) -> int:
+        """Extra tokens of passage number ``position`` over the reference number's.
+
+        Numbers of equal digit count cost the same (cl100k: "1000" is 2 tokens, "100"
+        one; Qwen-style tokenizers spend a token per digit), so one count per width.
+        """
+        width = len(str(position))
+        delta = self._deltas.get(width)
+        if delta is None:
+            sample = lambda index: self._template.passage.format(index=index, title="Title", body="Body.")  # noqa: E731
+            delta = self._counter.count(sample(10 ** (width - 1))) - self._counter.count(sample(self.REFERENCE_INDEX))
+            self._deltas[width] = delta
+        return delta
 
     def prefetch(self, doc_ids: Iterable[int]) -> None:
         """Count several uncached documents in one batch call."""
@@ -79,8 +94,9 @@ class Chosen:
 class Fill:
     """The documents chosen for one row, with their estimated token total."""
 
-    def __init__(self, cost: Callable[[int], int], budget: int) -> None:
+    def __init__(self, cost: Callable[[int], int], budget: int, position_cost: Callable[[int], int] | None = None) -> None:
         self._cost = cost
+        self._position_cost = position_cost or (lambda position: 0)
         self.budget = budget
         self._chosen: list[Chosen] = []
         self._ids: set[int] = set()
@@ -95,17 +111,21 @@ class Fill:
             self._add(doc_id, rng, required=True)
         return self.tokens <= self.budget
 
+    def fits(self, doc_id: int, target: int) -> bool:
+        """Whether one more document (as the next passage number) stays within ``target``."""
+        return self.tokens + self._cost(doc_id) + self._position_cost(len(self._chosen) + 1) <= target
+
     def add_if_fits(self, doc_ids: Sequence[int], rng: random.Random, target: int) -> None:
         """Add each document that still fits (the item's own distractors)."""
         for doc_id in doc_ids:
-            if doc_id not in self._ids and self.tokens + self._cost(doc_id) <= target:
+            if doc_id not in self._ids and self.fits(doc_id, target):
                 self._add(doc_id, rng, required=False)
 
     def grow(self, candidates: Iterator[int], rng: random.Random, target: int) -> None:
         """Greedy fill from ``candidates`` (already filtered) up to ``target`` tokens."""
         retry, self.rejected = self.rejected, []
         for doc_id in retry:
-            if self.tokens + self._cost(doc_id) <= target:
+            if self.fits(doc_id, target):
                 self._add(doc_id, rng, required=False)
             else:
                 self.rejected.append(doc_id)
@@ -115,7 +135,7 @@ class Fill:
             if doc_id is None:
                 self.exhausted = True
                 return
-            if self.tokens + self._cost(doc_id) <= target:
+            if self.fits(doc_id, target):
                 self._add(doc_id, rng, required=False)
                 misses = 0
             else:
@@ -149,6 +169,7 @@ class Fill:
         return doc_id in self._ids
 
     def _remove(self, index: int) -> None:
+        self.tokens -= self._position_cost(len(self._chosen))  # the last number goes away
         chosen = self._chosen.pop(index)
         self._ids.discard(chosen.doc_id)
         self.tokens -= self._cost(chosen.doc_id)
@@ -157,5 +178,5 @@ class Fill:
     def _add(self, doc_id: int, rng: random.Random, required: bool) -> None:
         self._chosen.append(Chosen(doc_id, rng.random(), required))
         self._ids.add(doc_id)
-        self.tokens += self._cost(doc_id)
+        self.tokens += self._cost(doc_id) + self._position_cost(len(self._chosen))
         self.changes += 1

@@ -61,6 +61,7 @@ class ConfigResult:
     seconds: float
     n_tokens: dict
     fill: dict
+    requested: int | None = None
 
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
@@ -71,8 +72,11 @@ class ConfigResult:
             if self.fill
             else ""
         )
+        short = f" (of {self.requested} asked: the source has no more usable items)" if (
+            self.requested and self.rows + skipped < self.requested
+        ) else ""
         return (
-            f"{self.config_name} {self.version}: {self.state}, {self.rows} rows, {skipped} skipped"
+            f"{self.config_name} {self.version}: {self.state}, {self.rows} rows{short}, {skipped} skipped"
             f"{f' ({reasons})' if reasons else ''} in {self.seconds:.1f} s{rate}{fill} -> {self.path}"
         )
 
@@ -253,6 +257,7 @@ def _build_config(
         time.perf_counter() - began,
         manifest["lengths"]["n_tokens"],
         manifest["lengths"]["fill"],
+        cfg.num,
     )
 
 
@@ -296,7 +301,8 @@ def _manifest(cfg, target: _Target, writer: VersionWriter, total_shards: int, pl
             "skipped_at_load": dict(sorted(source.skipped.items())),
         },
         "counts": {
-            "planned": len(plan.items) + sum(plan.skipped.values()),
+            "requested": cfg.num,
+            "considered": len(plan.items) + sum(plan.skipped.values()),
             "built": sum(shard["rows"] for shard in shards),
             "skipped": dict(sorted(skipped.items())),
         },

@@ -105,3 +105,47 @@ def make_hf_tokenizer(folder) -> str:
     wrapped.chat_template = CHATML_TEMPLATE
     wrapped.save_pretrained(str(folder))
     return str(folder)
+
+
+def write_musique_file(source: SourceData, path) -> None:
+    """Write an invented source in MuSiQue's original JSON Lines format."""
+    import json
+
+    lines = []
+    for item in source.items:
+        paragraphs = [
+            {"idx": i, "title": source.documents[d].title, "paragraph_text": source.documents[d].body,
+             "is_supporting": d in item.gold}
+            for i, d in enumerate(item.gold + item.others)
+        ]
+        lines.append(json.dumps({
+            "id": f"2hop__{item.source_id}",
+            "question": item.question,
+            "answer": item.answers[0],
+            "answer_aliases": [],
+            "answerable": True,
+            "paragraphs": paragraphs,
+            "question_decomposition": [
+                {"id": n, "question": "?", "answer": "?", "paragraph_support_idx": n} for n in range(len(item.gold))
+            ],
+        }))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_twowiki_file(source: SourceData, path) -> None:
+    """Write an invented source in 2WikiMultiHopQA's original format (a JSON list)."""
+    import json
+
+    records = []
+    for item in source.items:
+        documents = [source.documents[d] for d in item.gold + item.others]
+        records.append({
+            "_id": item.source_id,
+            "type": "compositional",
+            "question": item.question,
+            "answer": item.answers[0],
+            "context": [[doc.title, list(doc.sentences)] for doc in documents],
+            "supporting_facts": [[source.documents[d].title, 0] for d in item.gold],
+            "evidences": [["Item", "made by", "Maker"], ["Maker", "uses", item.answers[0]]],
+        })
+    path.write_text(json.dumps(records), encoding="utf-8")
