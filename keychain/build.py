@@ -126,7 +126,6 @@ class RowBuilder:
         )
         return self.counter.count_prompt(messages(self.template, before + after))
 
-    # ---------------------------------------------------------------- private
     def pair_tokens(self, pairs: list[tuple[str, str]]) -> int:
         """Estimated tokens of all pairs: per-pair overhead plus each key and value once."""
         if self._pair_overhead is None:
@@ -140,6 +139,7 @@ class RowBuilder:
         cost = dict(zip(texts, self.counter.count_many(escaped)))
         return sum(self._pair_overhead + cost[k] + cost[v] for k, v in pairs)
 
+    # ---------------------------------------------------------------- private
     def _candidates(self, item: QAItem, rng) -> Iterator[int]:
         """Pool documents in a seeded random order, minus the item's own and same-titled ones."""
         documents = self.source.documents
