@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from dataclasses import dataclass
 from typing import Iterator
 
 from .chains import (
     KeyChains,
+    draw_keys,
     format_pair,
-    key_occurrences,
+    key_strings,
     make_chains,
     pick_decoys,
     place_pairs,
@@ -86,6 +88,9 @@ class RowBuilder:
         self.min_tokens = math.ceil(FILL_FLOOR * spec.target_len)
         self.tolerance = max(8, spec.target_len // 200)  # stop correcting below 0.5% slack
         self._pair_overhead: int | None = None
+        self._question_tokens: dict[str, int] = {}
+        self._titles = [document.title for document in source.documents]
+        self._frame_keys: frozenset[str] | None = None
 
     # ----------------------------------------------------------------- public
     def build(self, index: int, item: QAItem) -> dict | Skip:
@@ -127,27 +132,36 @@ class RowBuilder:
         return self.counter.count_prompt(messages(self.template, before + after))
 
     def pair_tokens(self, pairs: list[tuple[str, str]]) -> int:
-        """Estimated tokens of all pairs: per-pair overhead plus each key and value once."""
+        """Estimated tokens of all pairs: a fixed overhead per pair plus its key and value.
+
+        Keys are counted once each, though each is written twice (a UUID's count varies
+        from about 18 to 28 tokens: too much to guess, as 64 guesses would miss the budget
+        by 30 tokens); questions recur as decoys across rows, so each is counted once
+        and remembered.
+        """
         if self._pair_overhead is None:
-            a, b = "0c2f3a4b-5d6e-4f70-8192-a3b4c5d6e7f8", "9e8d7c6b-5a49-4382-b716-05f4e3d2c1b0"
-            if self.spec.key_format == "hex8":
-                a, b = a[:8], b[:8]
+            a, b = draw_keys(random.Random("pair-cost-sample"), 2, self.spec.key_format)
             whole = self.counter.count(" " + format_pair(a, b))
             self._pair_overhead = whole - self.counter.count(a) - self.counter.count(b)
-        texts = sorted({text for pair in pairs for text in pair})
-        escaped = [json.dumps(text, ensure_ascii=False)[1:-1] for text in texts]
-        cost = dict(zip(texts, self.counter.count_many(escaped)))
-        return sum(self._pair_overhead + cost[k] + cost[v] for k, v in pairs)
+        keys = [key for key, _ in pairs]
+        key_set = set(keys)
+        questions = [value for _, value in pairs if value not in key_set]
+        new = [q for q in dict.fromkeys(questions) if q not in self._question_tokens]
+        escaped = [json.dumps(q, ensure_ascii=False)[1:-1] for q in new]
+        self._question_tokens.update(zip(new, self.counter.count_many(escaped)))
+        key_tokens = dict(zip(keys, self.counter.count_many(keys)))  # each key once
+        values = sum(key_tokens[v] if v in key_set else self._question_tokens[v] for _, v in pairs)
+        return len(pairs) * self._pair_overhead + sum(key_tokens.values()) + values
 
     # ---------------------------------------------------------------- private
     def _candidates(self, item: QAItem, rng) -> Iterator[int]:
         """Pool documents in a seeded random order, minus the item's own and same-titled ones."""
-        documents = self.source.documents
+        titles = self._titles
         own = set(item.gold) | set(item.others)
-        own_titles = {documents[d].title for d in own}
-        permutation = LazyPermutation(len(documents), rng)
+        own_titles = {titles[d] for d in own}
+        permutation = LazyPermutation(len(titles), rng)
         while permutation.remaining:
-            block = [d for d in permutation.take(_PREFETCH) if d not in own and documents[d].title not in own_titles]
+            block = [d for d in permutation.take(_PREFETCH) if d not in own and titles[d] not in own_titles]
             self.costs.prefetch(block)
             yield from block
 
@@ -213,16 +227,20 @@ class RowBuilder:
         return _Assembly(prompt, context, ordered, emitted, self.counter.count_prompt(prompt))
 
     def _key_clashes(self, result: _Assembly, chains: KeyChains) -> frozenset[str]:
-        """Keys whose string occurs more (or less) often than its pair and instruction need."""
-        text = "\n".join(message["content"] for message in result.prompt)
-        found = key_occurrences(text, self.spec.key_format)
-        clashes = set()
-        for chain in chains.keys:
-            for position, key in enumerate(chain):
-                expected = 1 + (position > 0) + (key == chains.head_key)
-                if found.get(key, 0) != expected:
-                    clashes.add(key)
-        return frozenset(clashes)
+        """Keys whose string also occurs outside their own pairs and the instruction.
+
+        The prompt is made of the frame, the passages and the pairs, joined by white
+        space and punctuation that no key contains, so a key occurs elsewhere exactly
+        when it occurs in one of those parts; passages' key-shaped strings are cached.
+        """
+        spec = self.spec
+        if self._frame_keys is None:
+            # The frame as it reads without the head key (which it names legitimately).
+            before, after = self.template.user_frame(spec.task, question="", head_key="", key_format=spec.key_format)
+            self._frame_keys = key_strings("\n".join((self.template.system, before, after)), spec.key_format)
+        elsewhere = self.costs.key_strings(result.ordered, spec.key_format)
+        elsewhere |= self._frame_keys | key_strings("\n".join(chains.ends), spec.key_format)
+        return frozenset(key for key in chains.all_keys() if key in elsewhere)
 
     def _row(self, index: int, item: QAItem, chains: KeyChains | None, true_pair_ids: list[int], result: _Assembly) -> dict:
         spec = self.spec

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -35,10 +34,19 @@ KEY_PATTERNS = {
 _HEX_RUN = re.compile(r"[0-9a-f]{8,}")
 
 
+_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))  # variant and version bits
+_UUID4_SET = (0x8000 << 48) | (4 << 76)  # RFC 4122 variant, version 4
+
+
 def new_key(rng: random.Random, key_format: str) -> str:
-    """A UUID4 string (36 characters) or 8 hex characters, drawn from ``rng``."""
+    """A UUID4 string (36 characters) or 8 hex characters, drawn from ``rng``.
+
+    The UUID is ``str(uuid.UUID(int=bits, version=4))``, formatted directly (the
+    ``uuid`` module's validation costs more than the draw).
+    """
     if key_format == "uuid":
-        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        h = f"{(rng.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
     if key_format == "hex8":
         return f"{rng.getrandbits(32):08x}"
     raise ValueError(f"unknown key format {key_format!r}")
@@ -116,9 +124,15 @@ def make_chains(
     return KeyChains(keys=grouped, ends=(question, *decoys))
 
 
+_json_string = json.encoder.encode_basestring  # the encoder json.dumps(ensure_ascii=False) uses
+
+
 def format_pair(key: str, value: str) -> str:
-    """``{"<key>": "<value>"}.`` made by the JSON encoder, so quotes are escaped."""
-    return json.dumps({key: value}, ensure_ascii=False) + "."
+    """``{"<key>": "<value>"}.`` made by the JSON encoder, so quotes are escaped.
+
+    Byte for byte ``json.dumps({key: value}, ensure_ascii=False) + "."``.
+    """
+    return "{" + _json_string(key) + ": " + _json_string(value) + "}."
 
 
 def place_pairs(rng: random.Random, n_pairs: int, n_slots: int) -> list[int]:
@@ -177,6 +191,11 @@ def resolve_chain(mapping: Mapping[str, str], head: str, limit: int) -> tuple[li
         if current not in mapping:
             return path, current
     return path, None
+
+
+def key_strings(text: str, key_format: str) -> frozenset[str]:
+    """Every key-shaped string in ``text``: what a key must not be equal to."""
+    return frozenset(key_occurrences(text, key_format))
 
 
 def key_occurrences(text: str, key_format: str) -> Counter:

@@ -54,22 +54,35 @@ def render_context(
     pair_starts: list[int] = []
     offset = 0
     slot = 0
-
-    def emit(piece: str) -> None:
-        nonlocal offset
-        parts.append(piece)
-        offset += len(piece)
-
+    hosts = iter(sorted(pairs_by_slot))  # slots holding pairs, ascending
+    next_host = next(hosts, None)
     for index, document in enumerate(documents, start=1):
         if index > 1:
-            emit(separator)
+            parts.append(separator)
+            offset += len(separator)
         doc_starts.append(offset)
-        emit(head_template.format(index=index, title=document.title))
-        for sentence in document.sentences:
-            emit(sentence)
-            for pair in pairs_by_slot.get(slot, ()):
-                pair_starts.append(offset + 1)
-                emit(" " + pair)
+        head = head_template.format(index=index, title=document.title)
+        tail = tail_template.format(index=index, title=document.title) if tail_template else ""
+        sentences = document.sentences
+        if next_host is None or next_host >= slot + len(sentences):
+            # No pair in this passage (most of them): one piece, no per-sentence work.
+            piece = head + "".join(sentences) + tail
+            parts.append(piece)
+            offset += len(piece)
+            slot += len(sentences)
+            continue
+        parts.append(head)
+        offset += len(head)
+        for sentence in sentences:
+            parts.append(sentence)
+            offset += len(sentence)
+            if slot == next_host:
+                for pair in pairs_by_slot[slot]:
+                    pair_starts.append(offset + 1)
+                    parts.append(" " + pair)
+                    offset += len(pair) + 1
+                next_host = next(hosts, None)
             slot += 1
-        emit(tail_template.format(index=index, title=document.title))
+        parts.append(tail)
+        offset += len(tail)
     return RenderedContext("".join(parts), doc_starts, pair_starts)

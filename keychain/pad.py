@@ -25,9 +25,9 @@ Example:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
+from .chains import key_strings
 from .prompts import PromptTemplate
 from .records import Document
 from .tokens import TokenCounter
@@ -46,7 +46,9 @@ class DocumentCosts:
         self._counter = counter
         self._template = template
         self._costs: list[int] = [-1] * len(documents)
-        self._deltas: dict[int, int] = {}
+        self._deltas: list[int] = []  # position_delta by passage number, grown on demand
+        self._width_deltas: dict[int, int] = {}
+        self._key_strings: dict[str, list[frozenset[str] | None]] = {}
 
     def passage(self, doc_id: int, index: int) -> str:
         document = self._documents[doc_id]
@@ -65,13 +67,30 @@ class DocumentCosts:
         Numbers of equal digit count cost the same (cl100k: "1000" is 2 tokens, "100"
         one; Qwen-style tokenizers spend a token per digit), so one count per width.
         """
-        width = len(str(position))
-        delta = self._deltas.get(width)
+        deltas = self._deltas
+        while len(deltas) <= position:
+            deltas.append(self._width_delta(len(str(len(deltas)))))
+        return deltas[position]
+
+    def _width_delta(self, width: int) -> int:
+        delta = self._width_deltas.get(width)
         if delta is None:
             sample = lambda index: self._template.passage.format(index=index, title="Title", body="Body.")  # noqa: E731
             delta = self._counter.count(sample(10 ** (width - 1))) - self._counter.count(sample(self.REFERENCE_INDEX))
-            self._deltas[width] = delta
+            self._width_deltas[width] = delta
         return delta
+
+    def key_strings(self, doc_ids: Iterable[int], key_format: str) -> set[str]:
+        """Key-shaped strings in the titles and bodies of documents (almost always none)."""
+        cache = self._key_strings.setdefault(key_format, [None] * len(self._documents))
+        found: set[str] = set()
+        for doc_id in doc_ids:
+            strings = cache[doc_id]
+            if strings is None:
+                strings = cache[doc_id] = key_strings(self._documents[doc_id].text, key_format)
+            if strings:
+                found |= strings
+        return found
 
     def prefetch(self, doc_ids: Iterable[int]) -> None:
         """Count several uncached documents in one batch call."""
@@ -84,8 +103,7 @@ class DocumentCosts:
             self._costs[doc_id] = cost
 
 
-@dataclass(frozen=True)
-class Chosen:
+class Chosen(NamedTuple):
     doc_id: int
     sort_key: float
     required: bool
@@ -129,18 +147,27 @@ class Fill:
                 self._add(doc_id, rng, required=False)
             else:
                 self.rejected.append(doc_id)
-        misses = 0
-        while target - self.tokens > SMALL_SLACK and misses < MAX_MISSES:
+        # The hot loop of a build (hundreds of candidates per row): locals, no calls to _add.
+        cost, position_cost, chosen, ids, rejected = self._cost, self._position_cost, self._chosen, self._ids, self.rejected
+        draw = rng.random
+        tokens, misses, added = self.tokens, 0, 0
+        while target - tokens > SMALL_SLACK and misses < MAX_MISSES:
             doc_id = next(candidates, None)
             if doc_id is None:
                 self.exhausted = True
-                return
-            if self.fits(doc_id, target):
-                self._add(doc_id, rng, required=False)
+                break
+            extra = cost(doc_id) + position_cost(len(chosen) + 1)
+            if tokens + extra <= target:
+                chosen.append(Chosen(doc_id, draw(), False))
+                ids.add(doc_id)
+                tokens += extra
+                added += 1
                 misses = 0
             else:
-                self.rejected.append(doc_id)
+                rejected.append(doc_id)
                 misses += 1
+        self.tokens = tokens
+        self.changes += added
 
     def shrink(self, target: int) -> None:
         """Drop the most recently added optional documents until within ``target``."""

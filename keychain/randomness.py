@@ -44,7 +44,9 @@ class LazyPermutation:
         if self._drawn >= self._n:
             raise StopIteration
         i = self._drawn
-        j = self._rng.randrange(i, self._n)
+        # random() * span is uniform to within 2**-53: indistinguishable for any pool
+        # size here, and several times cheaper than randrange in pure Python.
+        j = i + int(self._rng.random() * (self._n - i))
         value_j = self._swapped.get(j, j)
         self._swapped[j] = self._swapped.get(i, i)
         self._swapped.pop(i, None)

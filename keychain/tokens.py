@@ -54,6 +54,7 @@ class TiktokenCounter:
     def __init__(self, name: str, encoding) -> None:
         self.name = name
         self.encoding = encoding
+        self._system_counts: dict[str, int] = {}  # system prompts recur in every row
 
     def count(self, text: str) -> int:
         return len(self.encoding.encode_ordinary(text))
@@ -63,7 +64,18 @@ class TiktokenCounter:
         return [len(encode(text)) for text in texts]
 
     def count_prompt(self, messages: Sequence[Message]) -> int:
-        return sum(self.count(message["content"]) for message in messages)
+        total = 0
+        for message in messages:
+            if message["role"] == "system":
+                cached = self._system_counts.get(message["content"])
+                if cached is None:
+                    if len(self._system_counts) > 64:
+                        self._system_counts.clear()
+                    cached = self._system_counts[message["content"]] = self.count(message["content"])
+                total += cached
+            else:
+                total += self.count(message["content"])
+        return total
 
 
 class HFCounter:
