@@ -1,0 +1,123 @@
+"""The paper's reward rule on hand-written cases, its variants, and the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainer.errors import RecipeError
+from trainer.rewards import (
+    compute_score,
+    compute_score_exact_match,
+    compute_score_f1,
+    reward_function,
+    reward_names,
+    score,
+)
+from trainer.rewards.answer import final_answer
+from trainer.rewards.registry import register, scorer_for, unregister
+
+# (completion, ground truth, containment reward): LoongRL Eq. 3 worked by hand
+CONTAINMENT_CASES = [
+    (r"\boxed{Paris}", ["Paris"], 1.0),
+    (r"\boxed{paris.}", "Paris", 1.0),  # a string ground truth, punctuation and case ignored
+    (r"\boxed{The Beatles}", ["Beatles"], 1.0),  # article removed
+    (r"\boxed{Eiffel Tower in Paris}", ["Eiffel Tower"], 1.0),  # gold inside answer
+    (r"\boxed{Tower}", ["Eiffel Tower"], 1.0),  # answer inside gold
+    (r"\boxed{London}", ["Paris"], 0.0),
+    (r"\boxed{NYC}", ["New York City", "NYC"], 1.0),  # an alias matches
+    (r"\boxed{\text{Paris}}", ["Paris"], 1.0),  # LaTeX text wrapper
+    (r"\boxed{a{b}c}", ["abc"], 1.0),  # nested braces stay whole
+    (r"\boxed{London} then \boxed{Paris}", ["Paris"], 1.0),  # the last boxed answer counts
+    (r"\boxed{Paris} then \boxed{London}", ["Paris"], 0.0),
+    (r"<think>\boxed{Paris}</think> \boxed{London}", ["Paris"], 0.0),  # after </think> only
+    (r"<think>\boxed{London}</think> so \boxed{Paris}", ["Paris"], 1.0),
+    (r"<think>\boxed{Paris}</think> no answer", ["Paris"], 0.0),  # nothing boxed after </think>
+    (r"<think> draft </think> <think> more </think> \boxed{Paris}", ["Paris"], 1.0),  # last </think>
+    (r"\boxed{}", ["Paris"], 0.0),  # empty boxed
+    (r"\boxed{The}", ["the Paris"], 0.0),  # normalises to empty: not contained in everything
+    (r"\boxed{ . }", ["Paris"], 0.0),
+    ("Paris", ["Paris"], 0.0),  # no boxed answer
+    (r"\boxed{Paris", ["Paris"], 0.0),  # unclosed
+    (r"\boxed {Paris}", ["Paris"], 1.0),
+    (r"\boxed{Paris}", [], 0.0),  # no gold answers
+    (r"\boxed{1912}", ["1912"], 1.0),
+]
+
+
+@pytest.mark.parametrize("completion, gold, expected", CONTAINMENT_CASES)
+def test_compute_score_matches_hand_worked_table(completion, gold, expected):
+    assert compute_score("keychain/hotpotqa", completion, gold) == expected
+
+
+@pytest.mark.parametrize(
+    "completion, gold, exact, f1",
+    [
+        (r"\boxed{Paris}", ["paris"], 1.0, 1.0),
+        (r"\boxed{the Beatles band}", ["The Beatles"], 0.0, 2 / 3),
+        (r"\boxed{New York City}", ["new york"], 0.0, 0.8),
+        (r"\boxed{London}", ["Paris"], 0.0, 0.0),
+        (r"\boxed{}", ["Paris"], 0.0, 0.0),
+    ],
+)
+def test_exact_match_and_f1_variants(completion, gold, exact, f1):
+    assert compute_score_exact_match("plain/musique", completion, gold) == exact
+    assert compute_score_f1("plain/musique", completion, gold) == pytest.approx(f1)
+
+
+def test_final_answer_unwraps_nested_text_wrappers():
+    assert final_answer(r"\boxed{\text{New \textbf{York}}}") == "New York"
+    assert final_answer("no answer") is None
+
+
+def test_ground_truth_as_numpy_array_is_accepted():
+    numpy = pytest.importorskip("numpy")
+    assert compute_score("keychain/musique", r"\boxed{Paris}", numpy.array(["Paris", "City of Light"])) == 1.0
+
+
+def test_trl_reward_function_reads_answers_or_reward_model():
+    reward = reward_function("containment")
+    completions = [[{"role": "assistant", "content": r"\boxed{Paris}"}], r"\boxed{Rome}"]
+    kwargs = dict(prompts=["q", "q"], completions=completions, data_source=["keychain/hotpotqa", "plain/hotpotqa"])
+    assert reward(answers=[["Paris"], ["Paris"]], **kwargs) == [1.0, 0.0]
+    gold = {"style": "rule", "ground_truth": ["Rome"]}
+    assert reward(reward_model=[gold, gold], **kwargs) == [0.0, 1.0]
+    assert reward.__name__ == "containment"
+
+
+def test_registry_resolves_exact_then_family_then_everything():
+    register("demo_resolve", "*")(lambda text, gold: 0.0)
+    register("demo_resolve", "math/*")(lambda text, gold: 1.0)
+    register("demo_resolve", "math/dapo-math")(lambda text, gold: 2.0)
+    try:
+        assert score("demo_resolve", "math/dapo-math", "", []) == 2.0
+        assert score("demo_resolve", "math/other", "", []) == 1.0
+        assert score("demo_resolve", "choice/mathqa", "", []) == 0.0
+    finally:
+        unregister("demo_resolve")
+
+
+def test_new_source_plugs_into_existing_reward_name():
+    register("containment", "multivalue/*")(lambda text, gold: 0.5)
+    try:
+        assert compute_score("multivalue/hotpotqa", r"\boxed{x}", ["y"]) == 0.5
+        assert compute_score("keychain/hotpotqa", r"\boxed{y}", ["y"]) == 1.0
+    finally:
+        from trainer.rewards import registry
+
+        registry._REGISTRY["containment"].pop("multivalue/*")
+
+
+def test_unknown_reward_or_source_is_a_one_line_error():
+    with pytest.raises(RecipeError, match="not a registered reward; choose one of"):
+        scorer_for("no_such_reward", "keychain/hotpotqa")
+    with pytest.raises(RecipeError, match="no scorer for data_source 'math/dapo-math'"):
+        scorer_for("containment", "math/dapo-math")
+    assert {"containment", "exact_match", "f1", "char_share"} <= set(reward_names())
+
+
+def test_registry_import_does_not_pull_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, trainer.rewards.registry, trainer.rewards; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

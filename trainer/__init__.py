@@ -1,0 +1,1 @@
+"""trainer: LoongRL multi-stage GRPO on keychain shards, through TRL."""
