@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional
 
@@ -22,6 +23,8 @@ from rich.table import Table
 
 from . import __version__
 from .errors import KeychainError
+
+_STARTED = time.perf_counter()  # start-up (imports, argument parsing) counts in the build time
 
 app = typer.Typer(
     add_completion=False,
@@ -65,10 +68,14 @@ def build(
     workers: int = typer.Option(1, "--workers", help="Worker processes (output is identical for any count)."),
     shard_rows: Optional[int] = typer.Option(None, "--shard-rows", help="Rows per Parquet shard (default ~128 MB of text)."),
     version: Optional[int] = typer.Option(None, "--version-number", help="Build into version N of each config (default: the next free one)."),
+    executor: str = typer.Option("local", "--executor", help="local (this machine) or ray (a Ray cluster; pip install 'keychain[ray]')."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address, e.g. ray://head:10001 (default: a local Ray)."),
+    slice_: Optional[str] = typer.Option(None, "--slice", help="I/N: build only shards I, I+N, ... (job arrays); then run without it."),
 ) -> None:
     """Build one config per --len and write its shards and manifest into OUT."""
-    from .config import BuildConfig, parse_length
+    from .config import BuildConfig, parse_length, parse_slice
     from .pipeline import build as run_build
+    from .pipeline import total_summary
 
     config = BuildConfig(
         source=source,
@@ -87,10 +94,15 @@ def build(
         out=str(out),
         workers=workers,
         shard_rows=shard_rows,
+        executor=executor,
+        ray_address=ray_address,
+        slice=parse_slice(slice_) if slice_ is not None else None,
     )
     command = shlex.join(["keychain", *sys.argv[1:]])
-    for result in run_build(config, command=command, version=version):
+    results = run_build(config, command=command, version=version)
+    for result in results:
         typer.echo(result.summary())
+    typer.echo(total_summary(results, time.perf_counter() - _STARTED))
 
 
 @app.command()

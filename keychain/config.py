@@ -19,6 +19,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .errors import ConfigError
+from .executors import EXECUTORS
 from .sources import SOURCE_NAMES
 
 TASKS = ("keychain", "plain")
@@ -44,6 +45,18 @@ def parse_length(text: str | int) -> int:
     if value < MIN_LENGTH:
         raise ConfigError(f"--len {text} is below {MIN_LENGTH} tokens; no prompt fits, use e.g. --len 4k")
     return value
+
+
+def parse_slice(text: str) -> tuple[int, int]:
+    """``"2/8"`` -> ``(2, 8)``: slice 2 of 8 (0-based), for job arrays.
+
+    >>> parse_slice("2/8")
+    (2, 8)
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not match:
+        raise ConfigError(f"--slice {text!r} is not I/N; use e.g. --slice 0/4 (slice 0 of 4, 0-based)")
+    return int(match.group(1)), int(match.group(2))
 
 
 def length_label(tokens: int) -> str:
@@ -96,6 +109,9 @@ class BuildConfig:
     out: str = "data"
     workers: int = 1
     shard_rows: int | None = None
+    executor: str = "local"
+    ray_address: str | None = None
+    slice: tuple[int, int] | None = None  # (I, N): build only shards I, I+N, I+2N, ...
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -123,6 +139,16 @@ class BuildConfig:
                 raise ConfigError("--chains-outside-budget applies to --task keychain only; drop it")
         if self.key_format is not None and self.key_format not in KEY_FORMATS:
             raise ConfigError(f"unknown --key-format {self.key_format!r}; choose one of {', '.join(KEY_FORMATS)}")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"unknown --executor {self.executor!r}; choose one of {', '.join(EXECUTORS)}")
+        if self.ray_address and self.executor != "ray":
+            raise ConfigError("--ray-address applies to --executor ray only; add --executor ray or drop it")
+        if self.executor == "ray" and self.workers != 1:
+            raise ConfigError("--workers applies to the local executor; Ray schedules shards over its own workers, drop --workers")
+        if self.slice is not None:
+            part, parts = self.slice
+            if not (parts >= 1 and 0 <= part < parts):
+                raise ConfigError(f"--slice {part}/{parts} is out of range; use I/N with 0 <= I < N, e.g. 0/4")
         if self.source == "synthetic" and self.data_files:
             raise ConfigError("the synthetic source reads no files; drop --data-files")
 

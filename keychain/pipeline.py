@@ -13,22 +13,19 @@ returns one ``ConfigResult`` per length, whose ``summary()`` is the line the CLI
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import statistics
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
-
 import pyarrow.parquet as pq
 
 from . import __version__
-from .build import RowBuilder, Skip
+from .build import RowBuilder
 from .config import BuildConfig, RowSpec, length_label
 from .digest import sha256_file
 from .errors import InputError
+from .executors import ShardTask, run_local, run_ray
 from .pad import DocumentCosts
 from .plan import Plan, check_budget, plan_rows, shard_slices
 from .progress import Reporter, make_reporter
@@ -45,7 +42,8 @@ from .write import (
     default_shard_rows,
 )
 
-CHUNK_ROWS = 8  # rows per task handed to a worker
+# Settings that say how a build runs, not what it writes: never part of a manifest or identity.
+RUN_ONLY_FIELDS = ("lengths", "workers", "out", "extra", "executor", "ray_address", "slice")
 
 
 @dataclass
@@ -55,30 +53,47 @@ class ConfigResult:
     config_name: str
     version: str
     path: Path
-    state: str  # built | resumed | up to date
+    state: str  # built | resumed | up to date | slice I/N
     rows: int
     skipped: dict
     seconds: float
     n_tokens: dict
     fill: dict
     requested: int | None = None
+    rows_now: int | None = None  # rows built by this run (a resumed build did the rest before)
 
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items()) if v)
-        rate = f", {self.rows / self.seconds:.1f} rows/s" if self.state != "up to date" and self.seconds > 0 else ""
+        now = self.rows if self.rows_now is None else self.rows_now
+        rate = f", {now / self.seconds:.1f} rows/s" if self.state != "up to date" and self.seconds > 0 else ""
         fill = (
             f", fill {100 * self.fill['min']:.1f}-{100 * self.fill['max']:.1f}% (median {100 * self.fill['median']:.1f}%)"
             if self.fill
             else ""
         )
         short = f" (of {self.requested} asked: the source has no more usable items)" if (
-            self.requested and self.rows + skipped < self.requested
+            self.requested and self.rows + skipped < self.requested and not self.state.startswith("slice")
         ) else ""
         return (
             f"{self.config_name} {self.version}: {self.state}, {self.rows} rows{short}, {skipped} skipped"
             f"{f' ({reasons})' if reasons else ''} in {self.seconds:.1f} s{rate}{fill} -> {self.path}"
         )
+
+
+def total_summary(results: list[ConfigResult], seconds: float) -> str:
+    """The last line of a build: every config together, start-up included.
+
+    >>> r = ConfigResult("a", "v1", Path("a"), "built", 10, {"underfilled": 1}, 1.0, {}, {"min": 0.98, "median": 0.99, "max": 1.0})
+    >>> total_summary([r], 2.0)
+    'done: 10 rows, 1 skipped, 1 config in 2.0 s (start-up included), fill 98.0-100.0%'
+    """
+    rows = sum(r.rows for r in results)
+    skipped = sum(sum(r.skipped.values()) for r in results)
+    fills = [r.fill for r in results if r.fill]
+    fill = f", fill {100 * min(f['min'] for f in fills):.1f}-{100 * max(f['max'] for f in fills):.1f}%" if fills else ""
+    configs = f"{len(results)} config{'s' if len(results) != 1 else ''}"
+    return f"done: {rows} rows, {skipped} skipped, {configs} in {seconds:.1f} s (start-up included){fill}"
 
 
 @dataclass
@@ -146,16 +161,7 @@ def build(cfg: BuildConfig, *, command: str, reporter: Reporter | None = None, v
     if not pending:
         return results
 
-    source = load_source(
-        cfg.source,
-        SourceRequest(
-            split=cfg.split,
-            data_files=tuple(Path(f) for f in cfg.data_files),
-            seed=cfg.seed,
-            num=cfg.num,
-            max_len=max(cfg.lengths),
-        ),
-    )
+    source = _load_source(cfg)
     costs = DocumentCosts(source.documents, counter, template)
     prepared = []
     for target in pending:  # every check for every length before the first write
@@ -169,33 +175,31 @@ def build(cfg: BuildConfig, *, command: str, reporter: Reporter | None = None, v
     return sorted(results, key=lambda r: order[r.config_name])
 
 
+def _load_source(cfg: BuildConfig) -> SourceData:
+    request = SourceRequest(
+        split=cfg.split,
+        data_files=tuple(Path(f) for f in cfg.data_files),
+        seed=cfg.seed,
+        num=cfg.num,
+        max_len=max(cfg.lengths),
+    )
+    return load_source(cfg.source, request)
+
+
+def make_builder(cfg: BuildConfig, target_len: int) -> RowBuilder:
+    """The row builder of one length of a build, from the config alone (for remote shards)."""
+    template = load_template(cfg.template)
+    counter = load_counter(cfg.tokenizer)
+    source = _load_source(cfg)
+    return RowBuilder(source, cfg.spec(target_len, template.digest), template, counter)
+
+
 def _existing_counts(path: Path) -> tuple:
     from .write import read_manifest
 
     manifest = read_manifest(path)
     counts = manifest["counts"]
     return counts["built"], counts["skipped"], 0.0, manifest["lengths"]["n_tokens"], manifest["lengths"]["fill"]
-
-
-# Worker processes inherit the builder through fork; only row positions travel to them.
-_WORKER_BUILDER: RowBuilder | None = None
-
-
-def _build_chunk(chunk: list[tuple[int, int]]) -> list[dict | Skip]:
-    builder = _WORKER_BUILDER
-    return [builder.build(index, builder.source.items[item]) for index, item in chunk]
-
-
-def _results(builder: RowBuilder, chunks: list[list[tuple[int, int]]], workers: int) -> Iterator[list[dict | Skip]]:
-    global _WORKER_BUILDER
-    _WORKER_BUILDER = builder
-    if workers <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_build_chunk, chunks)
-        return
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF tokenizers and fork
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes=workers) as pool:
-        yield from pool.imap(_build_chunk, chunks, chunksize=1)
 
 
 def _build_config(
@@ -211,39 +215,26 @@ def _build_config(
     began = time.perf_counter()
     slices = shard_slices(len(plan.items), target.shard_rows)
     writer = VersionWriter(target.version, cfg.split, len(slices), target.spec.target_len)
-    writer.start({"identity": target.identity, "command": command})
-    todo = [s for s in range(len(slices)) if not writer.done(s)]
-    state = "resumed" if target.state == "resume" and len(todo) < len(slices) else "built"
+    writer.start({"identity": target.identity, "command": command}, clean=cfg.slice is None)
+    missing = writer.missing()
+    state = "resumed" if target.state == "resume" and len(missing) < len(slices) else "built"
+    if cfg.slice is not None:
+        part, parts = cfg.slice
+        missing = [s for s in missing if s % parts == part]
+    tasks = [ShardTask(s, tuple((i, plan.items[i]) for i in slices[s])) for s in missing]
 
-    shard_chunks = {
-        s: [
-            [(i, plan.items[i]) for i in slices[s][start : start + CHUNK_ROWS]]
-            for start in range(0, len(slices[s]), CHUNK_ROWS)
-        ]
-        for s in todo
-    }
-    all_chunks = [chunk for s in todo for chunk in shard_chunks[s]]
-    results = _results(builder, all_chunks, cfg.workers)
-    reporter.start(target.config_name, sum(len(slices[s]) for s in todo))
+    reporter.start(target.config_name, sum(task.row_count for task in tasks))
     try:
-        for s in todo:
-            skipped: Counter = Counter()
-
-            def rows() -> Iterator[dict]:
-                for _ in shard_chunks[s]:
-                    chunk = next(results)
-                    reporter.advance(len(chunk))
-                    for result in chunk:
-                        if isinstance(result, Skip):
-                            skipped[result.reason] += 1
-                        else:
-                            yield result
-
-            writer.write_shard(s, rows(), skipped)
+        if cfg.executor == "ray":
+            run_ray(cfg, target.spec.target_len, target.version, len(slices), tasks, reporter, cfg.ray_address)
+        else:
+            run_local(builder, writer, tasks, cfg.workers, reporter)
     finally:
-        results.close()
         reporter.finish()
 
+    if cfg.slice is not None:
+        return _slice_result(cfg, target, writer, tasks, time.perf_counter() - began)
+    rows_now = sum(writer.record(task.shard)["rows"] for task in tasks)
     manifest = _manifest(cfg, target, writer, len(slices), plan, source, template, command)
     writer.finish(manifest)
     counts = manifest["counts"]
@@ -258,6 +249,28 @@ def _build_config(
         manifest["lengths"]["n_tokens"],
         manifest["lengths"]["fill"],
         cfg.num,
+        rows_now,
+    )
+
+
+def _slice_result(cfg: BuildConfig, target: _Target, writer: VersionWriter, tasks: list, seconds: float) -> ConfigResult:
+    """A slice writes shards only; the run without --slice writes the manifest."""
+    part, parts = cfg.slice
+    skipped: Counter = Counter()
+    rows = 0
+    for task in tasks:
+        record = writer.record(task.shard)
+        rows += record["rows"]
+        skipped.update(record["skipped"])
+    left = len(writer.missing())
+    what = (
+        f"{left} of {writer.total} shards still missing (other slices)"
+        if left
+        else f"all {writer.total} shards present: run the command without --slice to write the manifest"
+    )
+    return ConfigResult(
+        target.config_name, target.version.name, target.version.path, f"slice {part}/{parts} ({what})",
+        rows, dict(skipped), seconds, {}, {}, cfg.num, rows,
     )
 
 
@@ -278,7 +291,7 @@ def _manifest(cfg, target: _Target, writer: VersionWriter, total_shards: int, pl
         )
         n_tokens.extend(pq.read_table(path, columns=["n_tokens"]).column("n_tokens").to_pylist())
     spec = target.spec
-    resolved = {k: v for k, v in cfg.as_dict().items() if k not in ("lengths", "workers", "out", "extra")}
+    resolved = {k: v for k, v in cfg.as_dict().items() if k not in RUN_ONLY_FIELDS}
     resolved.update(asdict(spec), shard_rows=target.shard_rows)
     if spec.template_digest != "default":
         resolved["template_fields"] = asdict(template)

@@ -197,14 +197,50 @@ class VersionWriter:
         self.group_rows = row_group_rows(target_len)
         self.progress = self.path / PROGRESS
 
-    def start(self, plan: dict) -> None:
+    def start(self, plan: dict, *, clean: bool = True) -> None:
+        """Create the version folder with its plan, or join the one that holds this plan.
+
+        A new version folder appears whole (made under a temporary name, then renamed),
+        so builds started at once (the slices of a job array) agree on one version.
+        ``clean`` deletes temporary files of an interrupted run; slices pass False, since
+        a sibling slice may be writing its shard right now.
+        """
         try:
+            if not self.path.exists():
+                self._create(plan)
             self.progress.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise OutputError(f"cannot create {self.path} ({error.strerror}); choose another --out") from error
-        for stale in self.progress.glob("*.tmp*"):
-            stale.unlink()  # temporary files of an interrupted run
-        write_json_atomic(self.progress / PLAN, plan)
+        joined = self.progress / PLAN
+        if joined.is_file():
+            theirs = json.loads(joined.read_text(encoding="utf-8")).get("identity")
+            if theirs != plan["identity"]:
+                raise OutputError(
+                    f"{self.path} was just started by a build with other settings "
+                    f"({describe_differences(theirs or {}, plan['identity'])}); re-run to build beside it"
+                )
+        if clean:
+            for stale in self.progress.glob("*.tmp*"):
+                stale.unlink(missing_ok=True)  # temporary files of an interrupted run
+        write_json_atomic(joined, plan)
+
+    def _create(self, plan: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent))
+        try:
+            os.chmod(staging, 0o777 & ~os.umask(os.umask(0)))
+            (staging / PROGRESS).mkdir()
+            write_json_atomic(staging / PROGRESS / PLAN, plan)
+            os.rename(staging, self.path)  # fails if a concurrent build created it first
+        except OSError:
+            if not self.path.is_dir():
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def missing(self) -> list[int]:
+        """Shard indices not written yet."""
+        return [index for index in range(self.total) if not self.done(index)]
 
     def shard_path(self, index: int) -> Path:
         return self.path / shard_name(self.split, index, self.total)
