@@ -35,3 +35,7 @@ class OutputError(KeychainError):
 
 class VerifyError(KeychainError):
     """A built folder cannot be read for verification."""
+
+
+class PublishError(KeychainError):
+    """A folder cannot be published: stale card, changed shard, Hub refusal, no token."""
