@@ -102,7 +102,18 @@ def build(
     results = run_build(config, command=command, version=version)
     for result in results:
         typer.echo(result.summary())
+    _refresh_card(out)
     typer.echo(total_summary(results, time.perf_counter() - _STARTED))
+
+
+def _refresh_card(out: Path) -> None:
+    """Rewrite OUT/README.md after a build; a card problem is reported, never fatal to the build."""
+    from .card import write_card
+
+    try:
+        typer.echo(f"card: {write_card(out)}")
+    except KeychainError as error:
+        typer.echo(f"card not written: {error}")
 
 
 @app.command()
@@ -153,6 +164,52 @@ def verify(
         console.print(f"[red]verify failed[/red]: {bad} of {total} rows fail, {sum(len(r.file_problems) for r in reports)} file problems")
         raise typer.Exit(1)
     console.print(f"[green]verify passed[/green]: {total} rows in {len(reports)} version(s)")
+
+
+@app.command()
+def stats(
+    out: Path = typer.Argument(Path("data"), help="Output folder of a build."),
+    config: List[str] = typer.Option([], "--config", help="Config name(s) to describe (default: all)."),
+) -> None:
+    """Print a table per config and write its PNG plots into OUT/<config>/v<N>/stats/."""
+    from .card import write_card
+    from .folder import newest_versions
+    from .plots import write_plots
+    from .stats import stats_of, stats_table
+
+    console = Console()
+    for published in newest_versions(out, config or None):
+        numbers = stats_of(published)
+        console.print(stats_table(numbers))
+        for path in write_plots(numbers, published.stats_dir):
+            typer.echo(f"plot: {path}")
+    typer.echo(f"card: {write_card(out)}")
+
+
+@app.command()
+def card(
+    out: Path = typer.Argument(Path("data"), help="Output folder of a build."),
+    repo: Optional[str] = typer.Option(None, "--repo", help="user/name to show in the load snippets (default: the last push)."),
+) -> None:
+    """(Re)write OUT/README.md, the dataset card, from the manifests."""
+    from .card import write_card
+    from .hub import parse_repo_id
+
+    typer.echo(f"card: {write_card(out, parse_repo_id(repo) if repo else None)}")
+
+
+@app.command()
+def push(
+    out: Path = typer.Argument(Path("data"), help="Output folder of a build."),
+    repo: str = typer.Option(..., "--repo", help="Dataset repository, user/name."),
+    private: bool = typer.Option(False, "--private", help="Create the repository private (an existing one is left as it is)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and list every operation and the card diff; send nothing."),
+    config: List[str] = typer.Option([], "--config", help="Config(s) to push (default: all)."),
+) -> None:
+    """Check OUT, then upload it to the Hugging Face Hub in one commit and tag each config version."""
+    from .push import push as run_push
+
+    run_push(out, repo, config or None, private=private, dry_run=dry_run, log=typer.echo)
 
 
 def main() -> None:
