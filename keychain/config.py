@@ -21,8 +21,9 @@ from dataclasses import asdict, dataclass, field
 from .errors import ConfigError
 from .executors import EXECUTORS
 from .sources import SOURCE_NAMES
+from .tasks import MATH_SOURCES, TASK_SOURCES, UNPADDED_TASKS, check_task_config, task_spec
 
-TASKS = ("keychain", "plain")
+TASKS = ("keychain", "plain", "multikey", "multivalue", "niah", "math", "choice")  # the last five: keychain/tasks/
 KEY_FORMATS = ("uuid", "hex8")
 DEFAULT_HOPS = 4  # keys per chain, as released by the paper's authors (4 pairs per chain)
 CHAINS_PER_1K = 1  # chains per 1024 tokens of budget, as in the authors' released script
@@ -112,11 +113,17 @@ class BuildConfig:
     executor: str = "local"
     ray_address: str | None = None
     slice: tuple[int, int] | None = None  # (I, N): build only shards I, I+N, I+2N, ...
+    depths: tuple[float, ...] = ()  # niah: needle depths, fractions of the context (0..1)
+    needles: int | None = None  # multikey: keys per row, multivalue: values per row (default 20)
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.source not in SOURCE_NAMES:
+        if self.task in TASK_SOURCES:  # retrieval and math tasks: their own sources and flags
+            check_task_config(self)
+        elif self.source not in SOURCE_NAMES:
             raise ConfigError(f"unknown source {self.source!r}; choose one of {', '.join(SOURCE_NAMES)}")
+        elif self.source in MATH_SOURCES:
+            raise ConfigError(f"{self.source} holds math problems without passages; use it with --task {MATH_SOURCES[self.source]}")
         if self.task not in TASKS:
             raise ConfigError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
         if not self.lengths:
@@ -153,6 +160,8 @@ class BuildConfig:
             raise ConfigError("the synthetic source reads no files; drop --data-files")
 
     def spec(self, target_len: int, template_digest: str = "default") -> RowSpec:
+        if self.task in TASK_SOURCES:
+            return task_spec(self, target_len, template_digest)
         keychain = self.task == "keychain"
         return RowSpec(
             source=self.source,
@@ -171,7 +180,12 @@ class BuildConfig:
     def config_name(self, target_len: int) -> str:
         """hotpotqa-keychain-16k; the split is appended when it is not train."""
         name = f"{self.source}-{self.task}-{length_label(target_len)}"
+        if self.task in UNPADDED_TASKS:
+            name = f"{self.source}-{self.task}"  # short prompts: --len is only a cap
         return name if self.split == "train" else f"{name}-{self.split}"
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        settings = asdict(self)
+        if self.task not in TASK_SOURCES:  # keychain/plain manifests stay as they were
+            del settings["depths"], settings["needles"]
+        return settings

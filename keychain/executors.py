@@ -122,13 +122,14 @@ def _ray_shard(cfg: BuildConfig, target_len: int, version: Version, total_shards
     import json
 
     from .pipeline import make_builder
+    from .schema import schema_for
     from .write import VersionWriter
 
     key = json.dumps([cfg.as_dict(), target_len], sort_keys=True, default=str)
     if key not in _RAY_BUILDERS:
         _RAY_BUILDERS.clear()  # one build at a time per worker process
         _RAY_BUILDERS[key] = make_builder(cfg, target_len)
-    writer = VersionWriter(version, cfg.split, total_shards, target_len)
+    writer = VersionWriter(version, cfg.split, total_shards, target_len, schema_for(cfg.task)[0])
     return write_shard(_RAY_BUILDERS[key], writer, task)
 
 

@@ -31,7 +31,9 @@ from .plan import Plan, check_budget, plan_rows, shard_slices
 from .progress import Reporter, make_reporter
 from .prompts import PromptTemplate, load_template
 from .records import SourceData
-from .schema import SCHEMA_VERSION
+from .schema import schema_for
+from .tasks import TASK_SOURCES
+from .tasks.prepare import prepare as prepare_task
 from .sources import SourceRequest, load_source
 from .tokens import load_counter
 from .write import (
@@ -127,7 +129,7 @@ def make_identity(cfg: BuildConfig, spec: RowSpec, inputs: dict, shard_rows: int
     """The settings that determine a version's bytes; equal identity = same shards."""
     return {
         "keychain_version": __version__,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema_for(spec.task)[1],
         "spec": asdict(spec),
         "num": cfg.num,
         "shard_rows": shard_rows,
@@ -161,16 +163,20 @@ def build(cfg: BuildConfig, *, command: str, reporter: Reporter | None = None, v
     if not pending:
         return results
 
-    source = _load_source(cfg)
-    costs = DocumentCosts(source.documents, counter, template)
-    prepared = []
-    for target in pending:  # every check for every length before the first write
-        builder = RowBuilder(source, target.spec, template, counter, costs)
-        overhead = check_budget(builder)
-        prepared.append((target, builder, plan_rows(builder, cfg.num, overhead)))
+    if cfg.task in TASK_SOURCES:  # retrieval and math tasks: keychain/tasks/prepare.py
+        built = prepare_task(cfg, [t.spec for t in pending], template, counter)
+        prepared = [(target, builder, plan) for target, (builder, plan) in zip(pending, built)]
+    else:
+        source = _load_source(cfg)
+        costs = DocumentCosts(source.documents, counter, template)
+        prepared = []
+        for target in pending:  # every check for every length before the first write
+            builder = RowBuilder(source, target.spec, template, counter, costs)
+            overhead = check_budget(builder)
+            prepared.append((target, builder, plan_rows(builder, cfg.num, overhead)))
 
     for target, builder, plan in prepared:
-        results.append(_build_config(cfg, target, builder, plan, source, template, command, reporter))
+        results.append(_build_config(cfg, target, builder, plan, builder.source, template, command, reporter))
     order = {t.config_name: i for i, t in enumerate(targets)}
     return sorted(results, key=lambda r: order[r.config_name])
 
@@ -190,6 +196,8 @@ def make_builder(cfg: BuildConfig, target_len: int) -> RowBuilder:
     """The row builder of one length of a build, from the config alone (for remote shards)."""
     template = load_template(cfg.template)
     counter = load_counter(cfg.tokenizer)
+    if cfg.task in TASK_SOURCES:
+        return prepare_task(cfg, [cfg.spec(target_len, template.digest)], template, counter)[0][0]
     source = _load_source(cfg)
     return RowBuilder(source, cfg.spec(target_len, template.digest), template, counter)
 
@@ -214,7 +222,7 @@ def _build_config(
 ) -> ConfigResult:
     began = time.perf_counter()
     slices = shard_slices(len(plan.items), target.shard_rows)
-    writer = VersionWriter(target.version, cfg.split, len(slices), target.spec.target_len)
+    writer = VersionWriter(target.version, cfg.split, len(slices), target.spec.target_len, schema_for(cfg.task)[0])
     writer.start({"identity": target.identity, "command": command}, clean=cfg.slice is None)
     missing = writer.missing()
     state = "resumed" if target.state == "resume" and len(missing) < len(slices) else "built"
@@ -297,7 +305,7 @@ def _manifest(cfg, target: _Target, writer: VersionWriter, total_shards: int, pl
         resolved["template_fields"] = asdict(template)
     return {
         "keychain_version": __version__,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema_for(spec.task)[1],
         "config_name": target.config_name,
         "version": target.version.name,
         "length_label": length_label(spec.target_len),

@@ -55,7 +55,23 @@ COLUMNS: list[tuple[str, pa.DataType, str]] = [
 ]
 
 SCHEMA = pa.schema([pa.field(name, dtype) for name, dtype, _ in COLUMNS])
-COLUMN_MEANINGS = {name: meaning for name, _, meaning in COLUMNS}
+
+# Retrieval and math tasks (keychain/tasks/) write every column above plus these; their
+# shards, and mixes of any tasks, use TASK_SCHEMA (version 2). KeyChain and plain shards
+# keep SCHEMA (version 1), so their bytes do not change.
+TASK_SCHEMA_VERSION = 2
+TASK_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("needle_depth", pa.float64(), "requested relative position (0..1) of the needle (niah rows)"),
+    ("needles", pa.list_(pa.string()), "needle sentences hidden in the haystack, in context order (retrieval rows)"),
+    ("needle_depths", pa.list_(pa.float64()), "relative position (0..1) of each needle, in context order"),
+]
+TASK_SCHEMA = pa.schema([pa.field(name, dtype) for name, dtype, _ in COLUMNS + TASK_COLUMNS])
+COLUMN_MEANINGS = {name: meaning for name, _, meaning in COLUMNS + TASK_COLUMNS}
+
+
+def schema_for(task: str) -> tuple[pa.Schema, int]:
+    """(schema, version) a task's shards are written with: ``keychain`` -> (SCHEMA, 1)."""
+    return (SCHEMA, SCHEMA_VERSION) if task in ("keychain", "plain") else (TASK_SCHEMA, TASK_SCHEMA_VERSION)
 
 
 def rows_to_table(rows: list[dict]) -> pa.Table:

@@ -94,6 +94,14 @@ def render_row(row: dict, manifest: dict, console: Console, index: int, version:
             chain.add_row(str(step), Text(key, style="bold yellow"), target, f"{depth:.1%}")
         console.print(chain)
 
+    if row.get("needles") or not row["gold_titles"]:  # retrieval and math rows: keychain/tasks/show.py
+        from .tasks.show import render_needles
+
+        if row.get("needles"):
+            render_needles(row, console)
+        else:
+            console.print(Text(next(m["content"] for m in row["prompt"] if m["role"] == "user")))
+        return
     gold = Table(title="gold documents")
     gold.add_column("title")
     gold.add_column("depth", justify="right")

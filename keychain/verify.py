@@ -41,6 +41,8 @@ from .chains import find_pairs, key_occurrences, resolve_chain
 from .errors import VerifyError
 from .prompts import PromptTemplate
 from .schema import SCHEMA
+from .tasks import TASK_SOURCES, UNPADDED_TASKS
+from .tasks.checks import TASK_CHECKS, check_task_row
 from .text import normalize_answer
 from .tokens import TokenCounter, load_counter
 from .digest import sha256_file
@@ -59,6 +61,7 @@ CHECKS = [
     ("chain_ends", "the question ends one chain, the others end at other questions"),
     ("plain_clean", "plain rows hold no KeyChain pairs"),
     ("answer_in_gold", "answers occur in the gold documents (extractive sources)"),
+    *TASK_CHECKS,  # retrieval and math rows: keychain/tasks/checks.py
 ]
 YES_NO = {"yes", "no"}
 _WORD = re.compile(r"[^\W_]+")
@@ -113,7 +116,7 @@ def check_row(row: dict, counter: TokenCounter, template: PromptTemplate, chains
     budget = row["target_len"]
     if not chains_outside_budget and row["n_tokens"] > budget:
         report.fail("budget", f"n_tokens {row['n_tokens']} > target_len {budget}")
-    if row["n_tokens"] < math.ceil(FILL_FLOOR * budget):
+    if row["n_tokens"] < math.ceil(FILL_FLOOR * budget) and row["task"] not in UNPADDED_TASKS:
         report.fail("budget", f"n_tokens {row['n_tokens']} < {FILL_FLOOR:.0%} of target_len {budget}")
 
     answers = row["answers"] or []
@@ -121,6 +124,9 @@ def check_row(row: dict, counter: TokenCounter, template: PromptTemplate, chains
         report.fail("answers", "answers empty")
     if answers != (row["reward_model"] or {}).get("ground_truth"):
         report.fail("answers", "answers differ from reward_model.ground_truth")
+    if row["task"] in TASK_SOURCES:
+        check_task_row(row, report)
+        return report
 
     user, context = context_of(row, template)
     keychain = row["task"] == "keychain"

@@ -190,7 +190,8 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 class VersionWriter:
     """Writes the shards of one version; knows which are already done."""
 
-    def __init__(self, version: Version, split: str, total_shards: int, target_len: int) -> None:
+    def __init__(self, version: Version, split: str, total_shards: int, target_len: int, schema: pa.Schema = SCHEMA) -> None:
+        self.schema = schema  # TASK_SCHEMA for retrieval, math and mix shards
         self.path = version.path
         self.split = split
         self.total = total_shards
@@ -262,16 +263,16 @@ class VersionWriter:
         tmp = Path(tmp_name)
         count = 0
         try:
-            with pq.ParquetWriter(tmp, SCHEMA, compression=COMPRESSION) as writer:
+            with pq.ParquetWriter(tmp, self.schema, compression=COMPRESSION) as writer:
                 group: list[dict] = []
                 for row in rows:
                     group.append(row)
                     if len(group) == self.group_rows:
-                        writer.write_table(pa.Table.from_pylist(group, schema=SCHEMA))
+                        writer.write_table(pa.Table.from_pylist(group, schema=self.schema))
                         count += len(group)
                         group = []
                 if group or count == 0:
-                    writer.write_table(pa.Table.from_pylist(group, schema=SCHEMA))
+                    writer.write_table(pa.Table.from_pylist(group, schema=self.schema))
                     count += len(group)
             os.chmod(tmp, _FILE_MODE)
             os.replace(tmp, final)

@@ -39,6 +39,8 @@ _MODULES = {
     "musique": "musique",
     "2wiki": "twowiki",
     "synthetic": "synthetic",
+    "dapo-math": "dapo_math",  # math problems (--task math), no documents
+    "mathqa": "mathqa",  # multiple choice (--task choice), no documents
 }
 
 SOURCE_NAMES = tuple(_MODULES)

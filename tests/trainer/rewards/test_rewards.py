@@ -97,14 +97,17 @@ def test_registry_resolves_exact_then_family_then_everything():
 
 
 def test_new_source_plugs_into_existing_reward_name():
+    from trainer.rewards import registry
+
+    previous = registry._REGISTRY["containment"].get("multivalue/*")  # the multivalue reward's, if loaded
     register("containment", "multivalue/*")(lambda text, gold: 0.5)
     try:
         assert compute_score("multivalue/hotpotqa", r"\boxed{x}", ["y"]) == 0.5
         assert compute_score("keychain/hotpotqa", r"\boxed{y}", ["y"]) == 1.0
     finally:
-        from trainer.rewards import registry
-
         registry._REGISTRY["containment"].pop("multivalue/*")
+        if previous is not None:
+            registry._REGISTRY["containment"]["multivalue/*"] = previous
 
 
 def test_unknown_reward_or_source_is_a_one_line_error():

@@ -1,0 +1,76 @@
+"""keychain mix: the demo recipe builds, loads back with datasets, and mixes every row once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from keychain.errors import ConfigError
+from keychain.mix import load_recipe, mix
+from keychain.verify import verify_folder
+from keychain.write import read_manifest
+
+DEMO = Path(__file__).resolve().parents[1] / "recipes" / "data" / "demo.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mix") / "demo"
+    return out, mix(load_recipe(DEMO, out, scale=0.25), out, command="keychain mix demo.yaml")
+
+
+def test_mix_rows_are_the_sum_of_its_components(demo):
+    out, result = demo
+    assert result.rows == sum(c.rows for c in result.components) == 6 + 6 + 3 + 3
+    manifest = read_manifest(result.path)
+    assert manifest["counts"]["built"] == result.rows and result.path == out / "mix" / "v1"
+    assert all(report.ok for report in verify_folder(out))
+
+
+def test_demo_loads_back_with_datasets_config_by_config(demo):
+    datasets = pytest.importorskip("datasets")
+    card = pytest.importorskip("keychain.card")  # the dataset card lists the configs datasets loads
+
+    out, result = demo
+    card.write_card(out)
+    mixed = datasets.load_dataset(str(out), "mix", split="train")
+    assert mixed.num_rows == result.rows
+    counts = {c.config_name: datasets.load_dataset(str(out), c.config_name, split="train").num_rows for c in result.components}
+    assert sum(counts.values()) == mixed.num_rows
+    assert sorted(mixed["id"]) == sorted(i for name in counts for i in datasets.load_dataset(str(out), name, split="train")["id"])
+    assert set(mixed["task"]) == {"keychain", "plain", "multikey", "multivalue"}
+
+
+def test_mix_is_byte_deterministic_and_a_rerun_is_a_no_op(demo, tmp_path):
+    out, result = demo
+    again = mix(load_recipe(DEMO, out, scale=0.25), out, command="again")
+    assert again.state == "up to date"
+    other = tmp_path / "other"
+    mix(load_recipe(DEMO, other, scale=0.25), other, command="other")
+    shard = next(result.path.glob("*.parquet"))
+    assert (other / "mix" / "v1" / shard.name).read_bytes() == shard.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("components: []\n", "non-empty 'components'"),
+        ("seeed: 1\ncomponents: [{source: synthetic, task: plain, len: 4k, rows: 1}]\n", "seeed: unknown key; did you mean seed"),
+        ("components: [{source: synthetic, task: plain, lenn: 4k, rows: 1}]\n", r"components\[0\].lenn: unknown key; did you mean len"),
+        ("components: [{source: synthetic, task: plain, len: 4k}]\n", r"components\[0\].rows: missing"),
+        ("components: [{source: synthetic, task: nope, len: 4k, rows: 1}]\n", r"components\[0\]: unknown task"),
+    ],
+)
+def test_bad_recipes_name_the_key_and_the_fix(tmp_path, text, message):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_recipe(recipe, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["loongrl.yaml", "eval.yaml"])
+def test_shipped_recipes_parse(name, tmp_path):
+    recipe = load_recipe(DEMO.parent / name, tmp_path)
+    assert len(recipe.components) >= 3
