@@ -1,23 +1,29 @@
-"""Build speed and fill, measured against the tokenize-once floor.
+"""Build speed, memory and fill, measured against the tokenize-once floor.
 
-    python benchmarks/build.py                       # print the table
+    python benchmarks/build.py                       # print the table (a few minutes)
+    python benchmarks/build.py --quick               # fewer rows, no 10K-row memory case
     python benchmarks/build.py --record              # and append it to BENCHMARKS.md
 
-For each case it runs one single-process ``keychain build`` into a temporary folder and
-reports rows/s, prompt tokens/s, the tokenize-once floor (the time to count every
-produced prompt once with the same tokenizer, measured in the same run), the ratio of
-build time to that floor, and the fill ratio (min, median, max). The HotpotQA case uses
-the real sample in ../shared/data when it is present.
+Every case runs ``keychain build`` as a child process, as a user would, into a temporary
+folder: "wall s" is its wall time with start-up (interpreter, imports, source, pool
+tokenization) and "peak RSS" its peak resident memory (``os.wait4``). The floor is then
+measured here, in the same run: the time to count every produced prompt once with the same
+tokenizer (``TokenCounter.count_prompt``, the call ``keychain verify`` makes per row).
+
+Tokenizers: ``cl100k_base`` (tiktoken) and a byte-level BPE with a ChatML template
+trained here on synthetic-world text (16K vocabulary, a Hugging Face fast tokenizer),
+so the Hugging Face path is measured without a download. The HotpotQA case uses the
+real sample in ../shared/data when it is present.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import shlex
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,61 +33,120 @@ import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "data" / "hotpotqa_train_sample.json"
+CHATML = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
 
 
-def cases(quick: bool) -> list[dict]:
+def train_hf_tokenizer(folder: Path) -> str:
+    """A 16K-vocabulary byte-level BPE over synthetic-world passages, saved with ChatML."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from keychain.sources import SourceRequest, load_source
+
+    world = load_source("synthetic", SourceRequest(split="train", data_files=(), seed=99, num=2000, max_len=16384))
+    corpus = ["".join(document.sentences) for document in world.documents]
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=16000,
+        special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(corpus, trainer)
+    wrapped = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=["<|im_start|>", "<|im_end|>"],
+    )
+    wrapped.chat_template = CHATML
+    wrapped.save_pretrained(str(folder))
+    return str(folder)
+
+
+def cases(quick: bool, hf_path: str | None) -> list[dict]:
+    scale = 5 if quick else 1
     found = []
     if SAMPLE.is_file():
-        found.append({"name": "hotpotqa sample", "source": "hotpotqa", "data_files": (str(SAMPLE),), "lengths": (16384,), "num": 100})
-    found.append({"name": "synthetic", "source": "synthetic", "lengths": (16384,), "num": 200 if quick else 1000})
-    found.append({"name": "synthetic", "source": "synthetic", "lengths": (131072,), "num": 20 if quick else 100})
+        found.append({"case": "hotpotqa sample 16k", "args": ["--source", "hotpotqa", "--data-files", str(SAMPLE), "--len", "16k", "--num", "100"]})
+    sizes = (("4k", 1000), ("16k", 1000), ("64k", 250), ("128k", 125))
+    tokenizers = [("cl100k_base", "cl100k")] + ([(hf_path, "hf-bpe16k")] if hf_path else [])
+    for spec, label in tokenizers:
+        for length, num in sizes:
+            found.append(
+                {
+                    "case": f"synthetic {length} {label}",
+                    "args": ["--source", "synthetic", "--len", length, "--num", str(num // scale), "--tokenizer", spec],
+                }
+            )
+    found.append({"case": "synthetic 16k cl100k, --workers 2", "args": ["--source", "synthetic", "--len", "16k", "--num", str(1000 // scale), "--workers", "2"]})
+    if not quick:
+        found.append({"case": "synthetic 16k cl100k, 10,000 rows", "args": ["--source", "synthetic", "--len", "16k", "--num", "10000"], "no_floor": True})
     return found
 
 
 def run_case(case: dict) -> dict:
-    from keychain.config import BuildConfig
-    from keychain.pipeline import build
-    from keychain.progress import LineReporter
     from keychain.tokens import load_counter
 
-    settings = {k: v for k, v in case.items() if k != "name"}
     with tempfile.TemporaryDirectory() as folder:
-        config = BuildConfig(out=folder, **settings)
+        command = [sys.executable, "-m", "keychain.cli", "build", *case["args"], "--out", f"{folder}/out"]
+        log = Path(folder) / "log"
+        with open(log, "w+b") as output:
+            began = time.perf_counter()
+            child = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "KEYCHAIN_OFFLINE": "1"})
+            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS, in KB on Linux
+            wall = time.perf_counter() - began
+        text = log.read_text()
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"{case['case']} failed: {text[-500:]}")
+        shards = sorted(Path(folder, "out").rglob("*.parquet"))
+        columns = ["n_tokens", "target_len", "tokenizer"] + ([] if case.get("no_floor") else ["prompt"])
+        table = [row for shard in shards for row in pq.read_table(shard, columns=columns).to_pylist()]
+    summary = text.strip().splitlines()
+    floor = None
+    if not case.get("no_floor"):
+        counter = load_counter(table[0]["tokenizer"])
         began = time.perf_counter()
-        [result] = build(config, command="benchmark", reporter=LineReporter(io.StringIO(), 3600))
-        seconds = time.perf_counter() - began
-        rows = [row for shard in sorted(Path(folder).rglob("*.parquet")) for row in pq.read_table(shard).to_pylist()]
-    counter = load_counter(config.tokenizer)
-    began = time.perf_counter()
-    for row in rows:
-        counter.count_prompt(row["prompt"])
-    floor = time.perf_counter() - began
-    length = settings["lengths"][0]
-    fills = [row["n_tokens"] / length for row in rows]
-    tokens = sum(row["n_tokens"] for row in rows)
+        for row in table:
+            counter.count_prompt(row["prompt"])
+        floor = time.perf_counter() - began
+    fills = [row["n_tokens"] / row["target_len"] for row in table]
+    tokens = sum(row["n_tokens"] for row in table)
     return {
-        "case": f"{case['name']} {length // 1024}k",
-        "rows": len(rows),
-        "seconds": seconds,
-        "rows/s": len(rows) / seconds,
-        "tokens/s": tokens / seconds,
-        "floor s": floor,
-        "build/floor": seconds / floor,
+        "case": case["case"],
+        "rows": len(table),
+        "wall": wall,
+        "rows/s": len(table) / wall,
+        "ms/row": 1000 * wall / len(table),
+        "tokens/s": tokens / wall,
+        "floor": floor,
+        "ratio": wall / floor if floor else None,
+        "rss_mb": usage.ru_maxrss / 1024,
         "fill min": min(fills),
         "fill median": statistics.median(fills),
-        "fill max": max(fills),
-        "skipped": sum(result.skipped.values()),
+        "summary": summary[-1] if summary else "",
     }
 
 
 def table(results: list[dict]) -> str:
-    head = "| case | rows | build s | rows/s | prompt tokens/s | tokenize-once floor s | build / floor | fill min | fill median | fill max | skipped |"
+    head = (
+        "| case | rows | wall s (start-up incl.) | rows/s | ms/row | prompt tokens/s | tokenize-once floor s "
+        "| wall / floor | peak RSS MB | fill min | fill median |"
+    )
     lines = [head, "|" + "---|" * 11]
     for r in results:
+        floor = f"{r['floor']:.2f}" if r["floor"] else "-"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] else "-"
         lines.append(
-            f"| {r['case']} | {r['rows']} | {r['seconds']:.2f} | {r['rows/s']:.1f} | {r['tokens/s']:,.0f} | "
-            f"{r['floor s']:.2f} | {r['build/floor']:.2f} | {r['fill min']:.2%} | {r['fill median']:.2%} | "
-            f"{r['fill max']:.2%} | {r['skipped']} |"
+            f"| {r['case']} | {r['rows']} | {r['wall']:.2f} | {r['rows/s']:.1f} | {r['ms/row']:.2f} | {r['tokens/s']:,.0f} | "
+            f"{floor} | {ratio} | {r['rss_mb']:.0f} | {r['fill min']:.2%} | {r['fill median']:.2%} |"
         )
     return "\n".join(lines)
 
@@ -89,18 +154,26 @@ def table(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", action="store_true", help="append the table to BENCHMARKS.md")
-    parser.add_argument("--quick", action="store_true", help="fewer rows per case")
+    parser.add_argument("--quick", action="store_true", help="a fifth of the rows, no 10K-row case")
+    parser.add_argument("--no-hf", action="store_true", help="skip the Hugging Face tokenizer cases")
+    parser.add_argument("--only", help="run only cases whose name contains this text")
     args = parser.parse_args()
     os.environ.setdefault("KEYCHAIN_OFFLINE", "1")
-    results = [run_case(case) for case in cases(args.quick)]
+    with tempfile.TemporaryDirectory() as folder:
+        hf_path = None if args.no_hf else train_hf_tokenizer(Path(folder) / "hf-bpe16k")
+        chosen = [case for case in cases(args.quick, hf_path) if not args.only or args.only in case["case"]]
+        results = []
+        for case in chosen:
+            results.append(run_case(case))
+            print(f"{case['case']}: {results[-1]['wall']:.2f} s", file=sys.stderr, flush=True)
     text = table(results)
     print(text)
     if args.record:
         command = shlex.join(["python", "benchmarks/build.py", *sys.argv[1:]])
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
         with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as handle:
-            handle.write(f"\n## {time.strftime('%Y-%m-%d')}: build speed and fill\n\n")
-            handle.write(f"Command: `{command}` (single process, cl100k_base). Machine: {machine}.\n\n{text}\n")
+            handle.write(f"\n## {time.strftime('%Y-%m-%d')}: build speed, memory and fill\n\n")
+            handle.write(f"Command: `{command}` (single process unless the case says otherwise). Machine: {machine}.\n\n{text}\n")
 
 
 if __name__ == "__main__":
