@@ -68,6 +68,9 @@ def build(
     workers: int = typer.Option(1, "--workers", help="Worker processes (output is identical for any count)."),
     shard_rows: Optional[int] = typer.Option(None, "--shard-rows", help="Rows per Parquet shard (default ~128 MB of text)."),
     version: Optional[int] = typer.Option(None, "--version-number", help="Build into version N of each config (default: the next free one)."),
+    depths: Optional[str] = typer.Option(None, "--depths", help="niah: needle depths in percent, e.g. 0,25,50,75,100 (default 0,10,...,100)."),
+    needles: Optional[int] = typer.Option(None, "--needles", help="multikey: keys, multivalue: values per row (default 20)."),
+    haystack: List[str] = typer.Option([], "--haystack", help="Plain-text file(s) to hide needles in (repeat); implies --source haystack."),
     executor: str = typer.Option("local", "--executor", help="local (this machine) or ray (a Ray cluster; pip install 'keychain[ray]')."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address, e.g. ray://head:10001 (default: a local Ray)."),
     slice_: Optional[str] = typer.Option(None, "--slice", help="I/N: build only shards I, I+N, ... (job arrays); then run without it."),
@@ -77,12 +80,17 @@ def build(
     from .pipeline import build as run_build
     from .pipeline import total_summary
 
+    from .errors import ConfigError
+    from .tasks import parse_depths
+
+    if haystack and (source not in ("synthetic", "haystack") or data_files):
+        raise ConfigError("--haystack names the haystack files; drop --source and --data-files when you pass it")
     config = BuildConfig(
-        source=source,
+        source="haystack" if haystack else source,
         lengths=tuple(parse_length(value) for value in lengths),
         task=task,
         split=split,
-        data_files=tuple(data_files),
+        data_files=tuple(haystack or data_files),
         num=num,
         seed=seed,
         tokenizer=tokenizer,
@@ -97,6 +105,8 @@ def build(
         executor=executor,
         ray_address=ray_address,
         slice=parse_slice(slice_) if slice_ is not None else None,
+        depths=parse_depths(depths) if depths is not None else (),
+        needles=needles,
     )
     command = shlex.join(["keychain", *sys.argv[1:]])
     results = run_build(config, command=command, version=version)
@@ -114,6 +124,23 @@ def _refresh_card(out: Path) -> None:
         typer.echo(f"card: {write_card(out)}")
     except KeychainError as error:
         typer.echo(f"card not written: {error}")
+
+
+@app.command("mix")
+def mix_command(
+    recipe: Path = typer.Argument(..., help="Data recipe, e.g. recipes/data/demo.yaml."),
+    out: Path = typer.Option(Path("data"), "--out", help="Output folder (a Hugging Face dataset repo)."),
+    scale: float = typer.Option(1.0, "--scale", help="Multiply every component's rows (e.g. 0.01 for a quick trial)."),
+) -> None:
+    """Build every component of a recipe, then one shuffled `mix` config of all their rows."""
+    from .mix import load_recipe, mix
+
+    loaded = load_recipe(recipe, out, scale)
+    result = mix(loaded, out, command=shlex.join(["keychain", *sys.argv[1:]]))
+    for component in result.components:
+        typer.echo(component.summary())
+    typer.echo(result.summary())
+    _refresh_card(out)
 
 
 @app.command()
