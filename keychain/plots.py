@@ -47,19 +47,24 @@ def _png(figure) -> bytes:
 
 
 def plot_prompt_lengths(stats: ConfigStats):
+    from matplotlib.ticker import MaxNLocator
+
     figure, ax = _figure()
     budget, floor = stats.target_len, math.ceil(FILL_FLOOR * stats.target_len)
     values = stats.n_tokens_values
     low = min([floor, *values]) - max(1, budget // 400)
     high = max([budget, *values]) + max(1, budget // 400)
     width = max(1, math.ceil((high - low) / 40))  # tokens per bin
-    ax.hist(values, bins=range(low, high + width, width), color="#4C72B0", edgecolor="white", linewidth=0.5)
+    # edges step down from budget + 1, so the last bin below the line holds exactly n <= budget
+    first = budget + 1 - width * math.ceil((budget + 1 - low) / width)
+    ax.hist(values, bins=range(first, high + width, width), color="#4C72B0", edgecolor="white", linewidth=0.5)
     ax.axvline(budget, color="#C44E52", linestyle="--", linewidth=1.2, label=f"budget {budget:,}")
     ax.axvline(floor, color="#555555", linestyle=":", linewidth=1.2, label=f"97% floor {floor:,}")
     median = f", median fill {stats.fill['median']:.1%}" if stats.fill else ""
     ax.set_title(f"{stats.config_name} {stats.version}: prompt length of {stats.rows:,} rows{median}", fontsize=10)
     ax.set_xlabel(f"prompt length (tokens, {stats.tokenizer})")
     ax.set_ylabel("rows")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     return figure
 
