@@ -3,7 +3,7 @@
 ``RowBuilder.build`` reads straight through:
 
 1. draw the chains (keychain rows): head key, true chain, decoy chains, their pairs;
-2. estimate the fixed cost (system prompt, instructions) and the pairs' cost;
+2. count the fixed cost (system prompt, instructions) and each pair's tokens;
 3. fill documents to the budget from token counts cached per document;
 4. render the passages with the pairs after random sentence ends, count the prompt
    exactly once, and correct the estimate while it overshoots or leaves slack;
@@ -15,15 +15,13 @@ is a pure function of (spec, source, item): byte-identical across runs and worke
 
 from __future__ import annotations
 
-import json
 import math
-import random
+import os
 from dataclasses import dataclass
 from typing import Iterator
 
 from .chains import (
     KeyChains,
-    draw_keys,
     format_pair,
     key_strings,
     make_chains,
@@ -32,6 +30,7 @@ from .chains import (
 )
 from .config import RowSpec, length_label
 from .context import RenderedContext, count_slots, render_context
+from .exact import PieceCounter
 from .pad import DocumentCosts, Fill
 from .prompts import PromptTemplate, messages
 from .randomness import LazyPermutation, row_rng
@@ -87,10 +86,11 @@ class RowBuilder:
         self.label = length_label(spec.target_len)
         self.min_tokens = math.ceil(FILL_FLOOR * spec.target_len)
         self.tolerance = max(8, spec.target_len // 200)  # stop correcting below 0.5% slack
-        self._pair_overhead: int | None = None
-        self._question_tokens: dict[str, int] = {}
         self._titles = [document.title for document in source.documents]
         self._frame_keys: frozenset[str] | None = None
+        pieces = PieceCounter(counter, self.costs, template.passage, template.passage_separator)
+        self._pieces = pieces if pieces.usable else None  # None: count every prompt whole
+        self._check_counts = os.environ.get("KEYCHAIN_CHECK_COUNTS", "") not in ("", "0")
 
     # ----------------------------------------------------------------- public
     def build(self, index: int, item: QAItem) -> dict | Skip:
@@ -131,27 +131,15 @@ class RowBuilder:
         )
         return self.counter.count_prompt(messages(self.template, before + after))
 
-    def pair_tokens(self, pairs: list[tuple[str, str]]) -> int:
-        """Estimated tokens of all pairs: a fixed overhead per pair plus its key and value.
+    def pair_tokens(self, pair_texts: list[str]) -> list[int]:
+        """Tokens of each pair as written into the context: ``" " + pair`` after a sentence.
 
-        Keys are counted once each, though each is written twice (a UUID's count varies
-        from about 18 to 28 tokens: too much to guess, as 64 guesses would miss the budget
-        by 30 tokens); questions recur as decoys across rows, so each is counted once
-        and remembered.
+        Exact per pair; their sum is the pairs' share of the budget (exact too wherever
+        the tokenizer splits at the pair's edges, see ``exact.py``).
         """
-        if self._pair_overhead is None:
-            a, b = draw_keys(random.Random("pair-cost-sample"), 2, self.spec.key_format)
-            whole = self.counter.count(" " + format_pair(a, b))
-            self._pair_overhead = whole - self.counter.count(a) - self.counter.count(b)
-        keys = [key for key, _ in pairs]
-        key_set = set(keys)
-        questions = [value for _, value in pairs if value not in key_set]
-        new = [q for q in dict.fromkeys(questions) if q not in self._question_tokens]
-        escaped = [json.dumps(q, ensure_ascii=False)[1:-1] for q in new]
-        self._question_tokens.update(zip(new, self.counter.count_many(escaped)))
-        key_tokens = dict(zip(keys, self.counter.count_many(keys)))  # each key once
-        values = sum(key_tokens[v] if v in key_set else self._question_tokens[v] for _, v in pairs)
-        return len(pairs) * self._pair_overhead + sum(key_tokens.values()) + values
+        if not pair_texts:
+            return []
+        return self.counter.count_many([" " + text for text in pair_texts])
 
     # ---------------------------------------------------------------- private
     def _candidates(self, item: QAItem, rng) -> Iterator[int]:
@@ -170,7 +158,8 @@ class RowBuilder:
         spec, limit = self.spec, self.spec.target_len
         chains, pairs, pair_texts = keychain if keychain else (None, [], [])
         pairs_in_budget = bool(pair_texts) and not spec.chains_outside_budget
-        pairs_cost = self.pair_tokens(pairs) if pairs_in_budget else 0
+        pair_tokens = self.pair_tokens(pair_texts)
+        pairs_cost = sum(pair_tokens) if pairs_in_budget else 0
         head_key = chains.head_key if chains else None
         fixed = self.fixed_tokens(item.question, head_key)
         before, after = self.template.user_frame(
@@ -186,7 +175,7 @@ class RowBuilder:
         candidates = self._candidates(item, rng("pool"))
 
         def render(with_pairs: bool) -> _Assembly:
-            return self._render(fill, pair_texts if with_pairs else [], rng, before, after)
+            return self._render(fill, pair_texts if with_pairs else [], pair_tokens, rng, before, after)
 
         offset = 0  # exact count minus estimate, learned from the last exact count
         counted, counted_at = None, -1
@@ -210,7 +199,22 @@ class RowBuilder:
             return render(True)  # the reference scripts' behaviour: chains on top of the budget
         return counted
 
-    def _render(self, fill: Fill, pair_texts: list[str], rng, before: str, after: str) -> _Assembly:
+    def _count(self, prompt: list[dict[str, str]], before: str, after: str, context: RenderedContext,
+               ordered: list[int], emitted: list[int], pair_texts: list[str], pair_tokens: list[int]) -> int:
+        """The prompt's exact token count: summed from cached pieces when the tokenizer allows."""
+        if self._pieces is None:
+            return self.counter.count_prompt(prompt)
+        user = self._pieces.count_user(
+            before, context, ordered, [len(pair_texts[p]) for p in emitted], [pair_tokens[p] for p in emitted], after
+        )
+        n_tokens = sum(self.counter.count_message(m) for m in prompt[:-1]) + user
+        if self._check_counts:
+            whole = self.counter.count_prompt(prompt)
+            if whole != n_tokens:
+                raise AssertionError(f"summed count {n_tokens} != whole count {whole}: a junction rule is wrong")
+        return n_tokens
+
+    def _render(self, fill: Fill, pair_texts: list[str], pair_tokens: list[int], rng, before: str, after: str) -> _Assembly:
         documents = self.source.documents
         ordered = fill.ordered()
         chosen = [documents[d] for d in ordered]
@@ -224,7 +228,8 @@ class RowBuilder:
         )
         emitted = [p for slot in sorted(by_slot) for p in by_slot[slot]]
         prompt = messages(self.template, before + context.text + after)
-        return _Assembly(prompt, context, ordered, emitted, self.counter.count_prompt(prompt))
+        n_tokens = self._count(prompt, before, after, context, ordered, emitted, pair_texts, pair_tokens)
+        return _Assembly(prompt, context, ordered, emitted, n_tokens)
 
     def _key_clashes(self, result: _Assembly, chains: KeyChains) -> frozenset[str]:
         """Keys whose string also occurs outside their own pairs and the instruction.

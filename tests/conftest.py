@@ -10,6 +10,8 @@ import pytest
 os.environ["KEYCHAIN_OFFLINE"] = "1"  # never try to download tiktoken files in tests
 os.environ["HF_HUB_OFFLINE"] = "1"  # nor anything from the Hugging Face Hub
 os.environ["HF_DATASETS_OFFLINE"] = "1"
+# every prompt count summed from pieces is also counted whole, and must agree (keychain/exact.py)
+os.environ["KEYCHAIN_CHECK_COUNTS"] = "1"
 
 from keychain.records import SourceData  # noqa: E402
 
