@@ -6,7 +6,8 @@
 2. count the fixed cost (system prompt, instructions) and each pair's tokens;
 3. fill documents to the budget from token counts cached per document;
 4. render the passages with the pairs after random sentence ends, count the prompt
-   exactly once, and correct the estimate while it overshoots or leaves slack;
+   exactly (summed from cached pieces where the tokenizer allows, ``exact.py``), and
+   correct the estimate while it overshoots or leaves slack;
 5. check that no key string occurs anywhere it should not, and emit the row.
 
 Every random choice comes from a per-row RNG stream (``randomness.row_rng``), so a row

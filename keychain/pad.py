@@ -2,8 +2,8 @@
 
 Each pool document is tokenized once (as a rendered passage plus separator) and its
 count is reused by every row; a row's size is estimated from those counts and then
-checked with one exact count of the whole prompt (``build.py``), which corrects the
-estimate when tokens merge across document boundaries.
+checked with an exact count of the prompt (``build.py``, ``exact.py``), which corrects
+the estimate when tokens merge across document boundaries.
 
 The fill is greedy over a seeded random order of the pool: a document is added when it
 still fits, skipped otherwise; it stops when the slack is tiny, after ``MAX_MISSES``
