@@ -69,6 +69,7 @@ class PieceCounter:
         self.counter = counter
         self.costs = costs
         self.head_template = passage_head(passage_template)
+        self.separator = separator
         self._frames: dict[str, int] = {}  # before/after texts recur across rows
         self._heads: list[str] = []  # passage heads by number ("Passage 7:\n")
         self._deltas: list[int] = []  # tokens of head k minus the reference head's
@@ -115,52 +116,61 @@ class PieceCounter:
         """Tokens of ``before + context.text + after``; pairs given in context order.
 
         Runs of passages whose count is known become one piece; a passage with a
-        junction that does not split becomes a piece to count, and so does the last.
+        junction that does not split becomes a piece to count. A pair right before a
+        separator is counted with it (the passage then costs its separator-less count).
         """
         body = context.text
+        sep = self.separator
         text = before + body + after
         shift = len(before)
-        starts = context.doc_starts
+        n = len(ordered)
+        # The last passage has no separator of its own; when the text after the passages
+        # starts with one (the default "\n\n" + instruction), it reads like any other.
+        tail_sep = n > 0 and after.startswith(sep) and junction_splits(sep, after[len(sep) : len(sep) + 2])
+        ends = [shift + s for s in context.doc_starts[1:]]
+        ends.append(shift + len(body) + (len(sep) if tail_sep else 0))
         pair_starts = context.pair_starts
         n_pairs = len(pair_starts)
-        costs, deltas = self.costs, self._deltas
+        costs, deltas, count = self.costs, self._deltas, self.counter.count
         reference_tail = self._head(self.REFERENCE_INDEX)[-1]
         pieces = [Piece(0, shift, self.frame_count(before))]
-        run_start, run_tokens = 0, 0  # offsets in body
+        run_start, run_tokens = shift, 0
         next_pair = 0
-        last = len(ordered) - 1
-        for k in range(last):
-            doc_id = ordered[k]
-            start, end = starts[k], starts[k + 1]
+        start = shift
+        for k in range(n):
+            doc_id, end = ordered[k], ends[k]
             if k + 1 >= len(deltas):
                 self.head_delta(k + 1)
             tokens = costs(doc_id) + deltas[k + 1]
             known = self._title_splits.get(doc_id)
             if known is None:
                 head = self._head(k + 1)
-                after_head = body[start + len(head) : start + len(head) + 2]
+                after_head = text[start + len(head) : start + len(head) + 2]
                 known = self._title_splits[doc_id] = junction_splits(head, after_head) and junction_splits(
                     reference_tail, after_head
                 )
-            while next_pair < n_pairs and pair_starts[next_pair] < end:
-                brace = pair_starts[next_pair]  # the pair is " " + the text from here
+            known = known and (k < n - 1 or tail_sep)
+            while next_pair < n_pairs and shift + pair_starts[next_pair] < end:
+                brace = shift + pair_starts[next_pair]  # the pair is " " + the text from here
                 close = brace + pair_lengths[next_pair]
-                known = known and junction_splits(body[brace - 2], body[brace - 1 : brace + 1])
-                known = known and junction_splits(body[close - 1], body[close : close + 2])
-                tokens += pair_tokens[next_pair]
+                known = known and junction_splits(text[brace - 2], text[brace - 1 : brace + 1])
+                if close == end - len(sep) and known:  # " " + pair + separator: one piece
+                    tokens += count(text[brace - 1 : end]) - costs(doc_id) + costs.bare(doc_id)
+                else:
+                    known = known and junction_splits(text[close - 1], text[close : close + 2])
+                    tokens += pair_tokens[next_pair]
                 next_pair += 1
             if known and self._between:
                 run_tokens += tokens
-                continue
-            if run_start < start:
-                pieces.append(Piece(shift + run_start, shift + start, run_tokens))
-            pieces.append(Piece(shift + start, shift + end, tokens if known else None))
-            run_start, run_tokens = end, 0
-        last_start = starts[last] if ordered else len(body)
-        if run_start < last_start:
-            pieces.append(Piece(shift + run_start, shift + last_start, run_tokens))
-        pieces.append(Piece(shift + last_start, shift + len(body), None))  # no separator after it
-        pieces.append(Piece(shift + len(body), len(text), self.frame_count(after)))
+            else:
+                if run_start < start:
+                    pieces.append(Piece(run_start, start, run_tokens))
+                pieces.append(Piece(start, end, tokens if known else None))
+                run_start, run_tokens = end, 0
+            start = end
+        if run_start < start:
+            pieces.append(Piece(run_start, start, run_tokens))
+        pieces.append(Piece(start, len(text), self.frame_count(text[start:])))
         return sum_pieces(self.counter, text, pieces)
 
 

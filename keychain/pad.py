@@ -46,6 +46,7 @@ class DocumentCosts:
         self._counter = counter
         self._template = template
         self._costs: list[int] = [-1] * len(documents)
+        self._bare: list[int] = [-1] * len(documents)
         self._deltas: list[int] = []  # position_delta by passage number, grown on demand
         self._width_deltas: dict[int, int] = {}
         self._key_strings: dict[str, list[frozenset[str] | None]] = {}
@@ -59,6 +60,13 @@ class DocumentCosts:
         if cost < 0:
             text = self.passage(doc_id, self.REFERENCE_INDEX) + self._template.passage_separator
             cost = self._costs[doc_id] = self._counter.count(text)
+        return cost
+
+    def bare(self, doc_id: int) -> int:
+        """Tokens of the passage without its separator (a pair may sit between the two)."""
+        cost = self._bare[doc_id]
+        if cost < 0:
+            cost = self._bare[doc_id] = self._counter.count(self.passage(doc_id, self.REFERENCE_INDEX))
         return cost
 
     def position_delta(self, position: int) -> int:
