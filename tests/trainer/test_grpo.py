@@ -1,0 +1,54 @@
+"""Recipe -> GRPOConfig: batch arithmetic and the vLLM options TRL documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainer.errors import RecipeError
+from trainer.grpo import accumulation_steps, grpo_config_kwargs
+from trainer.recipe import load_recipe
+
+from .conftest import RECIPES
+
+
+def test_accumulation_gives_prompts_times_group_per_step():
+    assert accumulation_steps(512 * 8, 8, 8) == 64
+    assert accumulation_steps(256 * 8, 4, 16) == 32
+    with pytest.raises(RecipeError, match="not a multiple of"):
+        accumulation_steps(12, 8, 1)
+
+
+def test_14b_recipe_maps_to_trl_vllm_colocate_settings(tmp_path):
+    recipe = load_recipe(RECIPES / "14b.yaml", output_dir=str(tmp_path))
+    stage = recipe.stages[0]
+    kwargs = grpo_config_kwargs(recipe, stage, str(tmp_path), world_size=8)
+    assert kwargs["use_vllm"] and kwargs["vllm_mode"] == "colocate"
+    assert kwargs["vllm_tensor_parallel_size"] == recipe.rollout.tensor_parallel_size
+    assert kwargs["vllm_enable_sleep_mode"] is recipe.rollout.sleep_mode
+    assert kwargs["num_generations"] == 8 and kwargs["beta"] == 0.001 and kwargs["epsilon"] == 0.2
+    assert kwargs["temperature"] == 0.6 and kwargs["top_p"] == 0.95 and kwargs["max_completion_length"] == 4096
+    completions = kwargs["per_device_train_batch_size"] * 8 * kwargs["gradient_accumulation_steps"]
+    assert completions == 256 * 8 and kwargs["bf16"]
+
+
+def test_tiny_recipe_config_is_accepted_by_trl(tmp_path):
+    pytest.importorskip("trl")
+    from trl import GRPOConfig
+
+    recipe = load_recipe(RECIPES / "tiny.yaml", output_dir=str(tmp_path))
+    config = GRPOConfig(**grpo_config_kwargs(recipe, recipe.stages[0], str(tmp_path), use_cpu=True))
+    assert config.num_generations == 4 and not config.use_vllm and not config.bf16
+    assert config.generation_batch_size == 8  # 2 prompts x 4 completions, one generation per step
+
+
+def test_vllm_paths_run_only_where_vllm_and_a_gpu_exist(tmp_path):
+    pytest.importorskip("vllm", reason="vLLM is not installed")
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA GPU")
+    from trainer.generate import Sampling, sample_completions
+    from trainer.tiny import create_tiny_model
+
+    model = create_tiny_model(tmp_path / "tiny")
+    out = sample_completions(str(model), [[{"role": "user", "content": "hi"}]], Sampling(n=2, max_new_tokens=8), "vllm")
+    assert len(out[0]) == 2

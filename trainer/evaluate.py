@@ -1,0 +1,73 @@
+"""``trainer eval``: mean pass@1 by ``data_source`` and ``target_len``, as a table, JSON and PNG.
+
+pass@1 of a row is the mean reward of its ``n`` sampled completions (its pass rate);
+a group's pass@1 is the mean over its rows. The plot draws accuracy against prompt
+length, one line per data source.
+
+Example: rows (keychain/hotpotqa, 16384) with pass rates 0.5 and 1.0 ->
+``{"data_source": "keychain/hotpotqa", "target_len": 16384, "rows": 2, "pass_at_1": 0.75}``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow as pa
+
+from .run_folder import write_json
+
+
+def group_pass_at_1(table: pa.Table, rates: list[float]) -> list[dict]:
+    """One entry per (data_source, target_len), sorted by source then length."""
+    groups: dict[tuple[str, int], list[float]] = defaultdict(list)
+    keys = zip(table.column("data_source").to_pylist(), table.column("target_len").to_pylist(), strict=True)
+    for (source, length), rate in zip(keys, rates, strict=True):
+        groups[(source, int(length))].append(rate)
+    return [
+        {"data_source": source, "target_len": length, "rows": len(values), "pass_at_1": sum(values) / len(values)}
+        for (source, length), values in sorted(groups.items())
+    ]
+
+
+def format_table(groups: list[dict]) -> str:
+    """A plain-text table with an overall row weighted by rows."""
+    from keychain.config import length_label
+
+    lines = [f"{'data_source':<28} {'len':>6} {'rows':>6} {'pass@1':>7}"]
+    for group in groups:
+        lines.append(f"{group['data_source']:<28} {length_label(group['target_len']):>6} {group['rows']:>6} {group['pass_at_1']:>7.3f}")
+    total = sum(group["rows"] for group in groups)
+    overall = sum(group["pass_at_1"] * group["rows"] for group in groups) / total if total else 0.0
+    lines.append(f"{'all':<28} {'':>6} {total:>6} {overall:>7.3f}")
+    return "\n".join(lines)
+
+
+def plot_by_length(groups: list[dict], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for source in sorted({group["data_source"] for group in groups}):
+        points = [(g["target_len"], g["pass_at_1"]) for g in groups if g["data_source"] == source]
+        axis.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=source)
+    axis.set_xscale("log", base=2)
+    axis.set_xlabel("prompt length (tokens)")
+    axis.set_ylabel("pass@1")
+    axis.set_ylim(-0.02, 1.02)
+    axis.set_title(title)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def write_report(groups: list[dict], out: Path, meta: dict) -> tuple[Path, Path]:
+    """``eval.json`` and ``eval.png`` in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, png_path = out / "eval.json", out / "eval.png"
+    write_json(json_path, {**meta, "groups": groups})
+    plot_by_length(groups, png_path, f"pass@1 of {Path(meta['model']).name}")
+    return json_path, png_path
