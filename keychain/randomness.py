@@ -54,7 +54,20 @@ class LazyPermutation:
         return value_j
 
     def take(self, k: int) -> list[int]:
-        return [self.next() for _ in range(min(k, self._n - self._drawn))]
+        """The next ``k`` draws (fewer at the end): ``next()`` inlined, the same values."""
+        n, i = self._n, self._drawn
+        stop = min(n, i + k)
+        draw, swapped = self._rng.random, self._swapped
+        get, pop = swapped.get, swapped.pop
+        out = []
+        while i < stop:
+            j = i + int(draw() * (n - i))
+            out.append(get(j, j))
+            swapped[j] = get(i, i)
+            pop(i, None)
+            i += 1
+        self._drawn = i
+        return out
 
     @property
     def remaining(self) -> int:

@@ -34,3 +34,11 @@ def test_streams_are_independent_of_pythons_hash_seed():
 
 def test_purposes_give_different_streams():
     assert row_rng(0, "s", "train", "x", "docs").random() != row_rng(0, "s", "train", "x", "chains").random()
+
+
+def test_take_draws_exactly_what_next_draws():
+    for n, k in ((1, 5), (10, 3), (1000, 64), (7, 7)):
+        one, batch = LazyPermutation(n, random.Random(n)), LazyPermutation(n, random.Random(n))
+        singles = [one.next() for _ in range(min(k, n))]
+        assert batch.take(k) == singles and batch.remaining == one.remaining
+        assert sorted(batch.take(n) + singles) == list(range(n))
