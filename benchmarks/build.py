@@ -6,9 +6,11 @@
 
 Every case runs ``keychain build`` as a child process, as a user would, into a temporary
 folder: "wall s" is its wall time with start-up (interpreter, imports, source, pool
-tokenization) and "peak RSS" its peak resident memory (``os.wait4``). The floor is then
+tokenization) and "peak RSS" its peak resident memory (``VmHWM``). The floor is then
 measured here, in the same run: the time to count every produced prompt once with the same
 tokenizer (``TokenCounter.count_prompt``, the call ``keychain verify`` makes per row).
+"peak RSS" is the build process's own peak (with ``--workers 2``: the parent's, each
+forked worker holds about as much).
 
 Tokenizers: ``cl100k_base`` (tiktoken) and a byte-level BPE with a ChatML template
 trained here on synthetic-world text (16K vocabulary, a Hugging Face fast tokenizer),
@@ -39,6 +41,23 @@ CHATML = (
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
+
+
+# Runs ``keychain`` in the child and writes its peak RSS (VmHWM, in KB) to argv[1] at exit.
+CHILD = """
+import atexit, sys
+def peak():
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                open(sys.argv[1], "w").write(line.split()[1])
+    except OSError:
+        pass
+atexit.register(peak)
+sys.argv = ["keychain"] + sys.argv[2:]
+from keychain.cli import main
+main()
+"""
 
 
 def train_hf_tokenizer(folder: Path) -> str:
@@ -96,14 +115,18 @@ def run_case(case: dict) -> dict:
     from keychain.tokens import load_counter
 
     with tempfile.TemporaryDirectory() as folder:
-        command = [sys.executable, "-m", "keychain.cli", "build", *case["args"], "--out", f"{folder}/out"]
+        peak = Path(folder) / "peak"
+        command = [sys.executable, "-c", CHILD, str(peak), "build", *case["args"], "--out", f"{folder}/out"]
         log = Path(folder) / "log"
         with open(log, "w+b") as output:
             began = time.perf_counter()
             child = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "KEYCHAIN_OFFLINE": "1"})
-            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS, in KB on Linux
+            _, status, usage = os.wait4(child.pid, 0)
             wall = time.perf_counter() - began
         text = log.read_text()
+        # VmHWM of the build process itself; ru_maxrss would also count this process's
+        # memory at fork time, which grows as earlier cases' rows are read back.
+        peak_kb = int(peak.read_text()) if peak.is_file() else usage.ru_maxrss
         if os.waitstatus_to_exitcode(status):
             raise SystemExit(f"{case['case']} failed: {text[-500:]}")
         shards = sorted(Path(folder, "out").rglob("*.parquet"))
@@ -128,7 +151,7 @@ def run_case(case: dict) -> dict:
         "tokens/s": tokens / wall,
         "floor": floor,
         "ratio": wall / floor if floor else None,
-        "rss_mb": usage.ru_maxrss / 1024,
+        "rss_mb": peak_kb / 1024,
         "fill min": min(fills),
         "fill median": statistics.median(fills),
         "summary": summary[-1] if summary else "",

@@ -48,7 +48,7 @@ class DocumentCosts:
         self._costs: list[int] = [-1] * len(documents)
         self._bare: list[int] = [-1] * len(documents)
         self._deltas: list[int] = []  # position_delta by passage number, grown on demand
-        self._width_deltas: dict[int, int] = {}
+        self._reference: int | None = None  # tokens of the sample passage at REFERENCE_INDEX
         self._key_strings: dict[str, list[frozenset[str] | None]] = {}
 
     def passage(self, doc_id: int, index: int) -> str:
@@ -72,21 +72,17 @@ class DocumentCosts:
     def position_delta(self, position: int) -> int:
         """Extra tokens of passage number ``position`` over the reference number's.
 
-        Numbers of equal digit count cost the same (cl100k: "1000" is 2 tokens, "100"
-        one; Qwen-style tokenizers spend a token per digit), so one count per width.
+        Counted once per number on a sample passage: in cl100k every number below 1000
+        is one token, but a small BPE may spend one token on "117" and two on "100".
         """
         deltas = self._deltas
-        while len(deltas) <= position:
-            deltas.append(self._width_delta(len(str(len(deltas)))))
-        return deltas[position]
-
-    def _width_delta(self, width: int) -> int:
-        delta = self._width_deltas.get(width)
-        if delta is None:
+        if len(deltas) <= position:
             sample = lambda index: self._template.passage.format(index=index, title="Title", body="Body.")  # noqa: E731
-            delta = self._counter.count(sample(10 ** (width - 1))) - self._counter.count(sample(self.REFERENCE_INDEX))
-            self._width_deltas[width] = delta
-        return delta
+            if self._reference is None:
+                self._reference = self._counter.count(sample(self.REFERENCE_INDEX))
+            new = range(len(deltas), position + 1)
+            deltas.extend(n - self._reference for n in self._counter.count_many([sample(i) for i in new]))
+        return deltas[position]
 
     def key_strings(self, doc_ids: Iterable[int], key_format: str) -> set[str]:
         """Key-shaped strings in the titles and bodies of documents (almost always none)."""
