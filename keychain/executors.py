@@ -24,10 +24,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Sequence
 
+import pyarrow as pa
+
 from .errors import ConfigError
 
 if TYPE_CHECKING:  # imported lazily at run time to keep Ray workers light
-    from .build import RowBuilder, Skip
+    from .build import RowBuilder
     from .config import BuildConfig
     from .progress import Reporter
     from .write import Version, VersionWriter
@@ -47,18 +49,40 @@ class ShardTask:
 
 
 # ------------------------------------------------------------------- local
-# Forked workers inherit the builder; only row positions travel to them.
-_WORKER_BUILDER: RowBuilder | None = None
+def build_batch(builder: RowBuilder, schema: pa.Schema, chunk: Sequence[tuple[int, int]]) -> tuple[pa.Table, list[str]]:
+    """Rows of one chunk as an Arrow table (built where the rows are), and skip reasons.
+
+    Every executor cuts shards into the same chunks, so shards are byte-identical
+    however they are built; a worker sends one compact table, not thousands of dicts.
+    """
+    from .build import Skip
+
+    rows, skipped = [], []
+    for index, item in chunk:
+        result = builder.build(index, builder.source.items[item])
+        if isinstance(result, Skip):
+            skipped.append(result.reason)
+        else:
+            rows.append(result)
+    return pa.Table.from_pylist(rows, schema=schema), skipped
 
 
-def _build_chunk(chunk: Sequence[tuple[int, int]]) -> list[dict | Skip]:
-    builder = _WORKER_BUILDER
-    return [builder.build(index, builder.source.items[item]) for index, item in chunk]
+def chunks_of(task: ShardTask) -> list[tuple[tuple[int, int], ...]]:
+    return [task.rows[start : start + CHUNK_ROWS] for start in range(0, task.row_count, CHUNK_ROWS)]
 
 
-def _chunk_results(builder: RowBuilder, chunks: list[Sequence[tuple[int, int]]], workers: int) -> Iterator[list]:
-    global _WORKER_BUILDER
-    _WORKER_BUILDER = builder
+# Forked workers inherit the builder and schema; only row positions travel to them.
+_WORKER: tuple[RowBuilder, pa.Schema] | None = None
+
+
+def _build_chunk(chunk: Sequence[tuple[int, int]]) -> tuple[pa.Table, list[str]]:
+    builder, schema = _WORKER
+    return build_batch(builder, schema, chunk)
+
+
+def _chunk_results(builder: RowBuilder, schema: pa.Schema, chunks: list, workers: int) -> Iterator[tuple[pa.Table, list[str]]]:
+    global _WORKER
+    _WORKER = (builder, schema)
     if workers <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_build_chunk, chunks)
         return
@@ -71,46 +95,35 @@ def run_local(
     builder: RowBuilder, writer: VersionWriter, tasks: Sequence[ShardTask], workers: int, reporter: Reporter
 ) -> None:
     """Build ``tasks`` in order; with workers, rows of later shards are built ahead."""
-    from .build import Skip
-
-    per_shard = [
-        [task.rows[start : start + CHUNK_ROWS] for start in range(0, task.row_count, CHUNK_ROWS)] for task in tasks
-    ]
-    results = _chunk_results(builder, [chunk for chunks in per_shard for chunk in chunks], workers)
+    per_shard = [chunks_of(task) for task in tasks]
+    results = _chunk_results(builder, writer.schema, [chunk for chunks in per_shard for chunk in chunks], workers)
     try:
         for task, chunks in zip(tasks, per_shard):
             skipped: Counter = Counter()
 
-            def rows() -> Iterator[dict]:
+            def batches() -> Iterator[pa.Table]:
                 for _ in chunks:
-                    chunk = next(results)
-                    reporter.advance(len(chunk))
-                    for result in chunk:
-                        if isinstance(result, Skip):
-                            skipped[result.reason] += 1
-                        else:
-                            yield result
+                    table, reasons = next(results)
+                    reporter.advance(table.num_rows + len(reasons))
+                    skipped.update(reasons)
+                    yield table
 
-            writer.write_shard(task.shard, rows(), skipped)
+            writer.write_batches(task.shard, batches(), skipped)
     finally:
         results.close()
 
 
 def write_shard(builder: RowBuilder, writer: VersionWriter, task: ShardTask) -> dict:
     """Build one shard's rows and write it; returns the shard's record."""
-    from .build import Skip
-
     skipped: Counter = Counter()
 
-    def rows() -> Iterator[dict]:
-        for index, item in task.rows:
-            result = builder.build(index, builder.source.items[item])
-            if isinstance(result, Skip):
-                skipped[result.reason] += 1
-            else:
-                yield result
+    def batches() -> Iterator[pa.Table]:
+        for chunk in chunks_of(task):
+            table, reasons = build_batch(builder, writer.schema, chunk)
+            skipped.update(reasons)
+            yield table
 
-    return writer.write_shard(task.shard, rows(), skipped)
+    return writer.write_batches(task.shard, batches(), skipped)
 
 
 # --------------------------------------------------------------------- ray

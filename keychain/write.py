@@ -33,7 +33,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -256,7 +256,23 @@ class VersionWriter:
         return json.loads(self._record_path(index).read_text(encoding="utf-8"))
 
     def write_shard(self, index: int, rows: Iterable[dict], skipped: dict[str, int]) -> dict:
-        """Stream ``rows`` into shard ``index`` atomically; return its record."""
+        """Stream ``rows`` (dicts) into shard ``index`` atomically; return its record."""
+
+        def batches() -> Iterator[pa.Table]:
+            group: list[dict] = []
+            for row in rows:
+                group.append(row)
+                if len(group) == self.group_rows:
+                    yield pa.Table.from_pylist(group, schema=self.schema)
+                    group = []
+            if group:
+                yield pa.Table.from_pylist(group, schema=self.schema)
+
+        return self.write_batches(index, batches(), skipped)
+
+    def write_batches(self, index: int, batches: Iterable[pa.Table], skipped: dict[str, int]) -> dict:
+        """Stream Arrow ``batches`` into shard ``index`` atomically, in row groups of
+        ``group_rows`` whatever the batch sizes; return the shard's record."""
         final = self.shard_path(index)
         fd, tmp_name = tempfile.mkstemp(prefix=f"{final.name}.", suffix=".tmp", dir=self.progress)
         os.close(fd)
@@ -264,16 +280,21 @@ class VersionWriter:
         count = 0
         try:
             with pq.ParquetWriter(tmp, self.schema, compression=COMPRESSION) as writer:
-                group: list[dict] = []
-                for row in rows:
-                    group.append(row)
-                    if len(group) == self.group_rows:
-                        writer.write_table(pa.Table.from_pylist(group, schema=self.schema))
-                        count += len(group)
-                        group = []
-                if group or count == 0:
-                    writer.write_table(pa.Table.from_pylist(group, schema=self.schema))
-                    count += len(group)
+                pending: list[pa.Table] = []
+                pending_rows = 0
+                for batch in batches:
+                    pending.append(batch)
+                    pending_rows += batch.num_rows
+                    while pending_rows >= self.group_rows:
+                        table = pa.concat_tables(pending).combine_chunks()
+                        writer.write_table(table.slice(0, self.group_rows))
+                        count += self.group_rows
+                        rest = table.slice(self.group_rows)
+                        pending, pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+                if pending_rows or count == 0:
+                    table = pa.concat_tables(pending).combine_chunks() if pending else self.schema.empty_table()
+                    writer.write_table(table)
+                    count += table.num_rows
             os.chmod(tmp, _FILE_MODE)
             os.replace(tmp, final)
         except BaseException:
