@@ -36,14 +36,6 @@ import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "data" / "hotpotqa_train_sample.json"
-CHATML = (
-    "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
-
-
 # Runs ``keychain`` in the child and writes its peak RSS (VmHWM, in KB) to argv[1] at exit.
 CHILD = """
 import atexit, sys
@@ -64,31 +56,11 @@ main()
 
 def train_hf_tokenizer(folder: Path) -> str:
     """A 16K-vocabulary byte-level BPE over synthetic-world passages, saved with ChatML."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
     from keychain.sources import SourceRequest, load_source
+    from trainer.tiny import train_chatml_bpe
 
     world = load_source("synthetic", SourceRequest(split="train", data_files=(), seed=99, num=2000, max_len=16384))
-    corpus = ["".join(document.sentences) for document in world.documents]
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=16000,
-        special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(corpus, trainer)
-    wrapped = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        additional_special_tokens=["<|im_start|>", "<|im_end|>"],
-    )
-    wrapped.chat_template = CHATML
-    wrapped.save_pretrained(str(folder))
+    train_chatml_bpe(["".join(document.sentences) for document in world.documents], folder, vocab_size=16000)
     return str(folder)
 
 

@@ -10,7 +10,6 @@ the traceback too.
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 import time
@@ -22,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .errors import KeychainError
+from .errors import KeychainError, run_with_one_line_errors
 
 _STARTED = time.perf_counter()  # start-up (imports, argument parsing) counts in the build time
 
@@ -240,23 +239,7 @@ def push(
 
 
 def main() -> None:
-    debug = os.environ.get("KEYCHAIN_DEBUG", "") not in ("", "0")
-    try:
-        app()
-    except KeychainError as error:
-        if debug:
-            raise
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        print("error: interrupted; re-run the same command to resume where it stopped", file=sys.stderr)
-        sys.exit(130)
-    except Exception as error:  # a bug or an OS failure: still one line, traceback on request
-        if debug:
-            raise
-        detail = str(error).splitlines()[0] if str(error) else ""
-        print(f"error: {type(error).__name__}: {detail} (set KEYCHAIN_DEBUG=1 for the traceback)", file=sys.stderr)
-        sys.exit(1)
+    run_with_one_line_errors(app, KeychainError, "KEYCHAIN_DEBUG", "re-run the same command to resume where it stopped")
 
 
 if __name__ == "__main__":

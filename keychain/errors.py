@@ -39,3 +39,31 @@ class VerifyError(KeychainError):
 
 class PublishError(KeychainError):
     """A folder cannot be published: stale card, changed shard, Hub refusal, no token."""
+
+
+def run_with_one_line_errors(app, expected: type[Exception], debug_variable: str, interrupted: str) -> None:
+    """Run a CLI ``app``: ``expected`` errors print ``error: ...`` and exit with their code.
+
+    Anything else (a bug, an OS failure) is still one line, naming its type; setting
+    ``debug_variable`` to 1 re-raises with the traceback. ``interrupted`` says how to resume.
+    """
+    import os
+    import sys
+
+    debug = os.environ.get(debug_variable, "") not in ("", "0")
+    try:
+        app()
+    except expected as error:
+        if debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(getattr(error, "exit_code", 2))
+    except KeyboardInterrupt:
+        print(f"error: interrupted; {interrupted}", file=sys.stderr)
+        sys.exit(130)
+    except Exception as error:  # a bug or an OS failure: still one line, traceback on request
+        if debug:
+            raise
+        detail = str(error).splitlines()[0] if str(error) else ""
+        print(f"error: {type(error).__name__}: {detail} (set {debug_variable}=1 for the traceback)", file=sys.stderr)
+        sys.exit(1)

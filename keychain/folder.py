@@ -13,37 +13,13 @@ Example: for ``OUT/a/v1`` and ``OUT/a/v2`` (both complete) and ``OUT/b/v1`` (unf
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PublishError
-from .write import _FILE_MODE, MANIFEST, latest_complete, read_manifest, write_json_atomic
+from .write import MANIFEST, latest_complete, read_manifest, write_bytes_atomic, write_json_atomic  # noqa: F401  (write_bytes_atomic: re-exported for card, plots, push)
 
 STATS_DIR = "stats"  # plots of a version live in OUT/<config>/v<N>/stats/
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    Returns False, and touches nothing, when the file already holds exactly these bytes,
-    so refreshing an unchanged folder leaves every file (and its mtime) as it was.
-    """
-    path = Path(path)
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 @dataclass(frozen=True)

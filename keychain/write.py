@@ -76,15 +76,30 @@ def row_group_rows(target_len: int) -> int:
 def write_json_atomic(path: Path, payload: Any) -> None:
     """Write JSON to a temporary file beside ``path``, then rename it into place."""
     text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    Returns False, and touches nothing, when the file already holds exactly these bytes,
+    so refreshing an unchanged folder leaves every file (and its mtime) as it was.
+    """
+    path = Path(path)
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return True
+
 
 
 def check_writable(root: Path) -> None:

@@ -71,39 +71,14 @@ def write_hotpot_file(source: SourceData, path) -> None:
     path.write_text(json.dumps(records), encoding="utf-8")
 
 
-CHATML_TEMPLATE = (
-    "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
-
-
 def make_hf_tokenizer(folder) -> str:
     """Train a tiny byte-level BPE, wrap it with a ChatML chat template, save it; no download."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    from trainer.tiny import train_chatml_bpe
 
     rng = random.Random("hf-tokenizer")
     corpus = [" ".join(_sentence(rng) for _ in range(5)) for _ in range(400)]
     corpus += ['{"0c2f3a4b-5d6e-4f70-8192-a3b4c5d6e7f8": "Which code?"}.', "Passage 12:\nTitle\n"] * 20
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=600,
-        special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tokenizer.train_from_iterator(corpus, trainer)
-    wrapped = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        additional_special_tokens=["<|im_start|>", "<|im_end|>"],
-    )
-    wrapped.chat_template = CHATML_TEMPLATE
-    wrapped.save_pretrained(str(folder))
+    train_chatml_bpe(corpus, folder, vocab_size=600)
     return str(folder)
 
 

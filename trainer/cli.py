@@ -8,13 +8,14 @@ Example: ``trainer run recipes/tiny.yaml --output-dir runs/tiny --set grpo.learn
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+from keychain.errors import run_with_one_line_errors
 
 from .errors import TrainerError
 
@@ -144,23 +145,7 @@ def evaluate(
 
 
 def main() -> None:
-    debug = os.environ.get("TRAINER_DEBUG", "") not in ("", "0")
-    try:
-        app()
-    except TrainerError as error:
-        if debug:
-            raise
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        print("error: interrupted; re-run the same command to resume from the last checkpoint", file=sys.stderr)
-        sys.exit(130)
-    except Exception as error:  # a bug or an OS failure: still one line, traceback on request
-        if debug:
-            raise
-        detail = str(error).splitlines()[0] if str(error) else ""
-        print(f"error: {type(error).__name__}: {detail} (set TRAINER_DEBUG=1 for the traceback)", file=sys.stderr)
-        sys.exit(1)
+    run_with_one_line_errors(app, TrainerError, "TRAINER_DEBUG", "re-run the same command to resume from the last checkpoint")
 
 
 if __name__ == "__main__":

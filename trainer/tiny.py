@@ -61,6 +61,15 @@ def _corpus(seed: int = 0) -> list[str]:
 
 
 def _train_tokenizer(folder: Path, seed: int):
+    return train_chatml_bpe(_corpus(seed), folder, VOCAB_SIZE)
+
+
+def train_chatml_bpe(corpus: list[str], folder: str | os.PathLike, vocab_size: int):
+    """Train a byte-level BPE on ``corpus``, wrap it with ChatML, save it to ``folder``.
+
+    No download: this is how tests, benchmarks and the tiny recipe get a Hugging Face
+    fast tokenizer with a chat template. Returns the ``PreTrainedTokenizerFast``.
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -68,12 +77,12 @@ def _train_tokenizer(folder: Path, seed: int):
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=VOCAB_SIZE,
+        vocab_size=vocab_size,
         special_tokens=SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tokenizer.train_from_iterator(_corpus(seed), trainer)
+    tokenizer.train_from_iterator(corpus, trainer)
     wrapped = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         eos_token="<|im_end|>",
