@@ -77,7 +77,8 @@ def render_row(row: dict, manifest: dict, console: Console, index: int, version:
     head.add_row("row", f"{index} of {manifest['counts']['built']}  ({version})")
     head.add_row("id", row["id"])
     head.add_row("task", f"{row['task']}  source {row['source']} ({row['source_id']}), {row['question_type'] or '-'}")
-    head.add_row("length", f"{row['n_tokens']} / {row['target_len']} tokens ({fill:.1%}), {row['tokenizer']}, {row['num_docs']} passages")
+    passages = f", {row['num_docs']} passages" if row.get("num_docs") is not None else ""  # haystack and math rows have none
+    head.add_row("length", f"{row['n_tokens']} / {row['target_len']} tokens ({fill:.1%}), {row['tokenizer']}{passages}")
     head.add_row("question", Text(row["question"], style="bold green"))
     head.add_row("answers", " | ".join(row["answers"]))
     console.print(Panel(head, title="keychain show", expand=False))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from rich.console import Console
 
 from keychain.config import BuildConfig
 from keychain.errors import BudgetError, ConfigError
 from keychain.pipeline import build
 from keychain.prompts import PromptTemplate
+from keychain.show import show
 from keychain.tasks import parse_depths
 from keychain.tasks.haystack import file_haystack, load_haystack, paragraphs_of
 from keychain.tasks.retrieval import NeedleBuilder
@@ -96,6 +100,9 @@ def test_cli_style_build_with_haystack_files_and_grid(tmp_path):
     version = results[0].path
     rows = list(iter_rows(version, read_manifest(version)))
     assert sorted({r["needle_depth"] for r in rows}) == [0.0, 0.5, 1.0]
+    shown = io.StringIO()
+    show(tmp_path / "out", 0, "haystack-niah-2k", Console(file=shown, width=120))
+    assert "1 needles, requested depth" in shown.getvalue() and "passages" not in shown.getvalue()
 
 
 def test_a_haystack_too_small_is_one_clear_error(tmp_path):
