@@ -35,6 +35,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
+# run as a script, this folder comes first on sys.path and benchmarks/trainer.py would hide the package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 SAMPLE = ROOT.parent / "shared" / "data" / "hotpotqa_train_sample.json"
 # Runs ``keychain`` in the child and writes its peak RSS (VmHWM, in KB) to argv[1] at exit.
 CHILD = """
