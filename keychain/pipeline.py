@@ -297,7 +297,8 @@ def _manifest(cfg, target: _Target, writer: VersionWriter, total_shards: int, pl
         shards.append(
             {"file": path.name, "rows": record["rows"], "bytes": path.stat().st_size, "sha256": sha256_file(path)}
         )
-        n_tokens.extend(pq.read_table(path, columns=["n_tokens"]).column("n_tokens").to_pylist())
+        # ParquetFile.read, not read_table: the latter imports pyarrow.dataset (0.3 s of start-up)
+        n_tokens.extend(pq.ParquetFile(path).read(columns=["n_tokens"]).column("n_tokens").to_pylist())
     spec = target.spec
     resolved = {k: v for k, v in cfg.as_dict().items() if k not in RUN_ONLY_FIELDS}
     resolved.update(asdict(spec), shard_rows=target.shard_rows)
