@@ -130,7 +130,11 @@ class RowBuilder:
         before, after = self.template.user_frame(
             self.spec.task, question=question, head_key=head_key, key_format=self.spec.key_format
         )
-        return self.counter.count_prompt(messages(self.template, before + after))
+        prompt = messages(self.template, before + after)
+        if self._pieces is None:
+            return self.counter.count_prompt(prompt)
+        # The same cached pieces the exact count sums, so the frame is tokenized once per row.
+        return sum(self.counter.count_message(m) for m in prompt[:-1]) + self._pieces.frame_tokens(before, after)
 
     def pair_tokens(self, pair_texts: list[str]) -> list[int]:
         """Tokens of each pair as written into the context: ``" " + pair`` after a sentence.

@@ -104,6 +104,18 @@ class PieceCounter:
             cached = self._frames[text] = self.counter.count(text)
         return cached
 
+    def tail(self, after: str) -> str:
+        """The part of ``after`` counted on its own: without a leading separator when the
+        last passage can carry it (its cached count includes one), else all of it."""
+        sep = self.separator
+        if after.startswith(sep) and junction_splits(sep, after[len(sep) : len(sep) + 2]):
+            return after[len(sep) :]
+        return after
+
+    def frame_tokens(self, before: str, after: str) -> int:
+        """The user message's tokens outside the passages, as ``count_user`` sums them."""
+        return self.frame_count(before) + self.frame_count(self.tail(after))
+
     def count_user(
         self,
         before: str,
@@ -126,7 +138,7 @@ class PieceCounter:
         n = len(ordered)
         # The last passage has no separator of its own; when the text after the passages
         # starts with one (the default "\n\n" + instruction), it reads like any other.
-        tail_sep = n > 0 and after.startswith(sep) and junction_splits(sep, after[len(sep) : len(sep) + 2])
+        tail_sep = n > 0 and len(self.tail(after)) < len(after)
         ends = [shift + s for s in context.doc_starts[1:]]
         ends.append(shift + len(body) + (len(sep) if tail_sep else 0))
         pair_starts = context.pair_starts

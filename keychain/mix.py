@@ -172,7 +172,7 @@ def mix(recipe: MixRecipe, out: str | Path, *, command: str, reporter=None) -> M
     writer.start({"identity": identity, "command": command})
     for index, start in enumerate(starts):
         if not writer.done(index):
-            writer.write_shard(index, table.slice(start, shard_rows).to_pylist(), {})
+            writer.write_batches(index, [table.slice(start, shard_rows)], {})
     writer.finish(_manifest(recipe, version, writer, len(starts), identity, parts, table, command))
     return MixResult(version.path, "built" if state == "new" else "resumed", table.num_rows, results)
 

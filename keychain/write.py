@@ -33,7 +33,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -269,21 +269,6 @@ class VersionWriter:
 
     def record(self, index: int) -> dict:
         return json.loads(self._record_path(index).read_text(encoding="utf-8"))
-
-    def write_shard(self, index: int, rows: Iterable[dict], skipped: dict[str, int]) -> dict:
-        """Stream ``rows`` (dicts) into shard ``index`` atomically; return its record."""
-
-        def batches() -> Iterator[pa.Table]:
-            group: list[dict] = []
-            for row in rows:
-                group.append(row)
-                if len(group) == self.group_rows:
-                    yield pa.Table.from_pylist(group, schema=self.schema)
-                    group = []
-            if group:
-                yield pa.Table.from_pylist(group, schema=self.schema)
-
-        return self.write_batches(index, batches(), skipped)
 
     def write_batches(self, index: int, batches: Iterable[pa.Table], skipped: dict[str, int]) -> dict:
         """Stream Arrow ``batches`` into shard ``index`` atomically, in row groups of

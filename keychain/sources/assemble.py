@@ -118,6 +118,20 @@ def load_files(
     return assemble(name, split, origin, drafts, ", ".join(map(str, paths)))
 
 
+def records_source(
+    name: str,
+    dataset: str,
+    convert: Convert,
+    records: Iterable[Mapping[str, Any]],
+    split: str,
+    origin: Mapping[str, Any],
+    where: str,
+) -> SourceData:
+    """``SourceData`` of in-memory records (a Hub dataset, test rows); ``where`` names them in errors."""
+    drafts = convert_records(records, where, wrong_data_fix(origin, dataset), convert)
+    return assemble(name, split, origin, drafts, where)
+
+
 def _unique(indices: Iterable[int]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(indices))
 

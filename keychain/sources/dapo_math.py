@@ -25,8 +25,8 @@ from typing import Any, Iterable, Mapping
 from ..errors import InputError
 from ..records import SourceData
 from . import SourceRequest
-from .assemble import ItemDraft, Skip, assemble, convert_records, load_files
-from .fields import has_text, record_error, require, wrong_data_fix
+from .assemble import ItemDraft, Skip, load_files, records_source
+from .fields import has_text, record_error, require
 from .files import read_json_list, read_jsonl
 from .hub import fetch_hub, hub_origin, hub_split
 
@@ -69,7 +69,7 @@ def read_records(path: Path) -> list[dict]:
 
 
 def records_to_source(records: Iterable[Mapping[str, Any]], split: str, origin: Mapping[str, Any], where: str) -> SourceData:
-    return assemble(NAME, split, origin, convert_records(records, where, wrong_data_fix(origin, DATASET), _convert), where)
+    return records_source(NAME, DATASET, _convert, records, split, origin, where)
 
 
 def problem_of(content: str) -> str:

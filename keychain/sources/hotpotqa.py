@@ -28,13 +28,12 @@ from typing import Any, Iterable, Mapping
 
 from ..records import SourceData
 from . import SourceRequest
-from .assemble import ItemDraft, Skip, assemble, convert_records, load_files
+from .assemble import ItemDraft, Skip, load_files, records_source
 from .fields import (
     has_text,
     require,
     select_gold,
     titled_context,
-    wrong_data_fix,
 )
 from .files import read_json_list
 from .hub import fetch_hub, hub_origin, hub_split
@@ -69,8 +68,7 @@ def records_to_source(
     records: Iterable[Mapping[str, Any]], split: str, origin: Mapping[str, Any], where: str
 ) -> SourceData:
     """``SourceData`` from HotpotQA records in either shape; ``where`` names them in errors."""
-    drafts = convert_records(records, where, wrong_data_fix(origin, DATASET), _convert)
-    return assemble(NAME, split, origin, drafts, where)
+    return records_source(NAME, DATASET, _convert, records, split, origin, where)
 
 
 def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> ItemDraft | Skip:

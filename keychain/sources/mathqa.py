@@ -29,8 +29,8 @@ from typing import Any, Iterable, Mapping
 
 from ..records import SourceData
 from . import SourceRequest
-from .assemble import ItemDraft, Skip, assemble, convert_records, load_files
-from .fields import has_text, record_error, require, wrong_data_fix
+from .assemble import ItemDraft, Skip, load_files, records_source
+from .fields import has_text, record_error, require
 from .files import read_json_list
 from .hub import fetch_hub, hub_origin, hub_split
 
@@ -58,8 +58,7 @@ def _load_hub(split: str):  # replaced in tests
 
 
 def records_to_source(records: Iterable[Mapping[str, Any]], split: str, origin: Mapping[str, Any], where: str) -> SourceData:
-    drafts = convert_records(records, where, wrong_data_fix(origin, DATASET), _convert_for(split))
-    return assemble(NAME, split, origin, drafts, where)
+    return records_source(NAME, DATASET, _convert_for(split), records, split, origin, where)
 
 
 def parse_options(text: str) -> list[tuple[str, str]]:

@@ -35,8 +35,8 @@ from typing import Any, Iterable, Mapping
 from ..records import Document, SourceData
 from ..text import split_sentences
 from . import SourceRequest
-from .assemble import ItemDraft, Skip, assemble, convert_records, load_files
-from .fields import as_rows, has_text, record_error, require, wrong_data_fix
+from .assemble import ItemDraft, Skip, load_files, records_source
+from .fields import as_rows, has_text, record_error, require
 from .files import read_jsonl
 from .hub import fetch_hub, hub_origin, hub_split
 
@@ -68,8 +68,7 @@ def records_to_source(
     records: Iterable[Mapping[str, Any]], split: str, origin: Mapping[str, Any], where: str
 ) -> SourceData:
     """``SourceData`` from MuSiQue records; ``where`` (a path or Hub id) names them in errors."""
-    drafts = convert_records(records, where, wrong_data_fix(origin, DATASET), _convert)
-    return assemble(NAME, split, origin, drafts, where)
+    return records_source(NAME, DATASET, _convert, records, split, origin, where)
 
 
 def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> ItemDraft | Skip:

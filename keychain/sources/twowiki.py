@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 from ..errors import InputError
 from ..records import SourceData
 from . import SourceRequest
-from .assemble import ItemDraft, Skip, assemble, convert_records, load_files
+from .assemble import ItemDraft, Skip, load_files, records_source
 from .fields import (
     as_rows,
     has_text,
@@ -39,7 +39,6 @@ from .fields import (
     require,
     select_gold,
     titled_context,
-    wrong_data_fix,
 )
 from .files import read_json_list
 from .hub import fetch_hub, hub_origin, hub_split
@@ -86,8 +85,7 @@ def records_to_source(
     records: Iterable[Mapping[str, Any]], split: str, origin: Mapping[str, Any], where: str
 ) -> SourceData:
     """``SourceData`` from 2Wiki records in any encoding; ``where`` names them in errors."""
-    drafts = convert_records(records, where, wrong_data_fix(origin, DATASET), _convert)
-    return assemble(NAME, split, origin, drafts, where)
+    return records_source(NAME, DATASET, _convert, records, split, origin, where)
 
 
 def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> ItemDraft | Skip:
