@@ -111,7 +111,7 @@ def run_build(case: dict, folder: str) -> tuple[float, float, list[dict]]:
 
 def run_case(case: dict, repeats: int = 1) -> dict:
     """Best of ``repeats`` for the build and for the floor (the machine's noise only adds time)."""
-    from keychain.tokens import load_counter
+    from keychain.rows.tokens import load_counter
 
     walls, peaks = [], []
     with tempfile.TemporaryDirectory() as folder:

@@ -76,10 +76,9 @@ def build(
 ) -> None:
     """Build one config per --len and write its shards and manifest into OUT."""
     from .config import BuildConfig, parse_length, parse_slice
-    from .pipeline import build as run_build
-    from .pipeline import total_summary
-
     from .errors import ConfigError
+    from .run.pipeline import build as run_build
+    from .run.pipeline import total_summary
     from .tasks import parse_depths
 
     if haystack and (source not in ("synthetic", "haystack") or data_files):
@@ -117,7 +116,7 @@ def build(
 
 def _refresh_card(out: Path) -> None:
     """Rewrite OUT/README.md after a build; a card problem is reported, never fatal to the build."""
-    from .card import write_card
+    from .publish.card import write_card
 
     try:
         typer.echo(f"card: {write_card(out)}")
@@ -149,7 +148,7 @@ def show(
     config: Optional[str] = typer.Option(None, "--config", help="Config name when OUT holds several."),
 ) -> None:
     """Print one row so a person can read it, chain highlighted."""
-    from .show import show as show_row
+    from .check.show import show as show_row
 
     show_row(out, row, config)
 
@@ -160,7 +159,8 @@ def verify(
     limit: int = typer.Option(20, "--list", help="Failing rows to list."),
 ) -> None:
     """Re-check every row of every finished build; exit 1 on any failure."""
-    from .verify import CHECKS, verify_folder
+    from .check.row_checks import CHECKS
+    from .check.verify import verify_folder
 
     console = Console()
     reports = verify_folder(out)
@@ -198,10 +198,10 @@ def stats(
     config: List[str] = typer.Option([], "--config", help="Config name(s) to describe (default: all)."),
 ) -> None:
     """Print a table per config and write its PNG plots into OUT/<config>/v<N>/stats/."""
-    from .card import write_card
-    from .folder import newest_versions
-    from .plots import write_plots
-    from .stats import stats_of, stats_table
+    from .check.plots import write_plots
+    from .check.stats import stats_of, stats_table
+    from .publish.card import write_card
+    from .store.folder import newest_versions
 
     console = Console()
     for published in newest_versions(out, config or None):
@@ -218,8 +218,8 @@ def card(
     repo: Optional[str] = typer.Option(None, "--repo", help="user/name to show in the load snippets (default: the last push)."),
 ) -> None:
     """(Re)write OUT/README.md, the dataset card, from the manifests."""
-    from .card import write_card
-    from .hub import parse_repo_id
+    from .publish.card import write_card
+    from .publish.hub import parse_repo_id
 
     typer.echo(f"card: {write_card(out, parse_repo_id(repo) if repo else None)}")
 
@@ -233,7 +233,7 @@ def push(
     config: List[str] = typer.Option([], "--config", help="Config(s) to push (default: all)."),
 ) -> None:
     """Check OUT, then upload it to the Hugging Face Hub in one commit and tag each config version."""
-    from .push import push as run_push
+    from .publish.push import push as run_push
 
     run_push(out, repo, config or None, private=private, dry_run=dry_run, log=typer.echo)
 

@@ -19,12 +19,19 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .errors import ConfigError
-from .executors import EXECUTORS
+from .rows.spec import RowSpec, length_label
 from .sources import SOURCE_NAMES
-from .tasks import MATH_SOURCES, TASK_SOURCES, UNPADDED_TASKS, check_task_config, task_spec
+from .tasks import (
+    MATH_SOURCES,
+    TASK_SOURCES,
+    UNPADDED_TASKS,
+    check_task_config,
+    task_spec,
+)
 
 TASKS = ("keychain", "plain", "multikey", "multivalue", "niah", "math", "choice")  # the last five: keychain/tasks/
 KEY_FORMATS = ("uuid", "hex8")
+EXECUTORS = ("local", "ray")  # where shards are built: keychain/run/executors.py
 DEFAULT_HOPS = 4  # keys per chain, as released by the paper's authors (4 pairs per chain)
 CHAINS_PER_1K = 1  # chains per 1024 tokens of budget, as in the authors' released script
 MIN_LENGTH = 256  # tokens; below this no prompt template fits
@@ -60,34 +67,8 @@ def parse_slice(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def length_label(tokens: int) -> str:
-    """16384 -> "16k"; lengths that are not whole multiples of 1024 stay numeric."""
-    return f"{tokens // 1024}k" if tokens % 1024 == 0 else str(tokens)
-
-
 def default_chains(target_len: int) -> int:
     return max(1, CHAINS_PER_1K * target_len // 1024)
-
-
-@dataclass(frozen=True)
-class RowSpec:
-    """Everything one row of one config depends on, besides the source item itself."""
-
-    source: str
-    split: str
-    task: str
-    target_len: int
-    seed: int
-    tokenizer: str
-    hops: int | None
-    chains: int | None
-    key_format: str | None
-    chains_outside_budget: bool
-    template_digest: str
-
-    @property
-    def is_keychain(self) -> bool:
-        return self.task == "keychain"
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
-from .config import BuildConfig, length_label, parse_length
+from .config import BuildConfig, parse_length
+from .digest import sha256_file
 from .errors import ConfigError
-from .schema import TASK_SCHEMA, TASK_SCHEMA_VERSION
+from .rows.spec import length_label
+from .store.files import check_writable
+from .store.schema import TASK_SCHEMA, TASK_SCHEMA_VERSION
+from .store.shards import VersionWriter, default_shard_rows
+from .store.versions import choose_version, read_manifest
 from .tasks import parse_depths
-from .write import VersionWriter, check_writable, choose_version, default_shard_rows, read_manifest, sha256_file
 
 MIX_CONFIG = "mix"
 _TOP_KEYS = ("name", "description", "seed", "tokenizer", "split", "chains_outside_budget", "components")
@@ -145,7 +149,7 @@ class MixResult:
 
 def mix(recipe: MixRecipe, out: str | Path, *, command: str, reporter=None) -> MixResult:
     """Build every component, then write (or find up to date) the shuffled ``mix`` config."""
-    from .pipeline import build
+    from .run.pipeline import build
 
     out = Path(out)
     check_writable(out)
@@ -193,7 +197,7 @@ def mixed_table(versions: list[Path], seed: int) -> pa.Table:
 
 
 def _manifest(recipe: MixRecipe, version, writer: VersionWriter, total: int, identity: dict, parts: list, table: pa.Table, command: str) -> dict:
-    from .pipeline import _stats
+    from .run.manifest import length_stats
 
     shards = []
     for s in range(total):
@@ -228,5 +232,5 @@ def _manifest(recipe: MixRecipe, version, writer: VersionWriter, total: int, ide
                    "documents": 0, "skipped_at_load": {}},
         "counts": {"requested": sum(p["rows"] for p in parts), "considered": table.num_rows, "built": table.num_rows, "skipped": {}},
         "shards": shards,
-        "lengths": {"n_tokens": _stats(n_tokens), "fill": _stats(fill)},
+        "lengths": {"n_tokens": length_stats(n_tokens), "fill": length_stats(fill)},
     }

@@ -10,10 +10,10 @@ import pytest
 os.environ["KEYCHAIN_OFFLINE"] = "1"  # never try to download tiktoken files in tests
 os.environ["HF_HUB_OFFLINE"] = "1"  # nor anything from the Hugging Face Hub
 os.environ["HF_DATASETS_OFFLINE"] = "1"
-# every prompt count summed from pieces is also counted whole, and must agree (keychain/exact.py)
+# every prompt count summed from pieces is also counted whole, and must agree (keychain/rows/exact.py)
 os.environ["KEYCHAIN_CHECK_COUNTS"] = "1"
 
-from keychain.records import SourceData  # noqa: E402
+from keychain.sources.records import SourceData  # noqa: E402
 
 from .fixtures import make_source  # noqa: E402
 
@@ -39,7 +39,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def counter():
-    from keychain.tokens import load_counter
+    from keychain.rows.tokens import load_counter
 
     return load_counter("cl100k_base")
 

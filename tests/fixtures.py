@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from keychain.records import DocumentPool, QAItem, SourceData
+from keychain.sources.records import DocumentPool, QAItem, SourceData
 
 _SYLLABLES = "ka lo mi ra ten vor ul zi pe dan qua sol fer nix bo tra li gem hu and".split()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from keychain.config import BuildConfig, length_label, parse_length
+from keychain.config import BuildConfig, parse_length
 from keychain.errors import ConfigError
+from keychain.rows.spec import length_label
 
 
 @pytest.mark.parametrize(

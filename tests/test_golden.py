@@ -11,9 +11,9 @@ import json
 import os
 from pathlib import Path
 
-from keychain.build import RowBuilder
 from keychain.config import BuildConfig
-from keychain.prompts import PromptTemplate
+from keychain.rows.build import RowBuilder
+from keychain.rows.prompts import PromptTemplate
 
 from .fixtures import make_source
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from keychain.check.verify import verify_folder
 from keychain.errors import ConfigError
 from keychain.mix import load_recipe, mix
-from keychain.verify import verify_folder
-from keychain.write import read_manifest
+from keychain.store.versions import read_manifest
 
 DEMO = Path(__file__).resolve().parents[1] / "recipes" / "data" / "demo.yaml"
 
@@ -30,7 +30,7 @@ def test_mix_rows_are_the_sum_of_its_components(demo):
 
 def test_demo_loads_back_with_datasets_config_by_config(demo):
     datasets = pytest.importorskip("datasets")
-    card = pytest.importorskip("keychain.card")  # the dataset card lists the configs datasets loads
+    card = pytest.importorskip("keychain.publish.card")  # the dataset card lists the configs datasets loads
 
     out, result = demo
     card.write_card(out)

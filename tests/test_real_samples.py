@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from keychain.check.verify import verify_folder
 from keychain.config import BuildConfig
-from keychain.pipeline import build
-from keychain.progress import LineReporter
-from keychain.verify import verify_folder
+from keychain.run.pipeline import build
+from keychain.run.progress import LineReporter
 
 SAMPLES = {
     "hotpotqa": "hotpotqa_train_sample.json",

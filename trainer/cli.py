@@ -96,7 +96,13 @@ def passrate(
     """Per-row pass rates of MODEL on DATA, written as a shard set with a pass_rate column."""
     import pyarrow as pa
 
-    from .passrate import keep_mask, parse_keep, pass_rates, with_pass_rates, write_shard_set
+    from .passrate import (
+        keep_mask,
+        parse_keep,
+        pass_rates,
+        with_pass_rates,
+        write_shard_set,
+    )
 
     bounds = parse_keep(keep) if keep is not None else None
     _check_reward(reward)

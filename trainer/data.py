@@ -67,7 +67,7 @@ def _read_version(version: Path) -> ShardSet:
 
 def _latest_complete(config_dir: Path) -> Path | None:
     from keychain.errors import KeychainError
-    from keychain.write import latest_complete
+    from keychain.store.versions import latest_complete
 
     try:
         latest = latest_complete(config_dir)
@@ -140,7 +140,7 @@ def prompt_lengths(table: pa.Table, tokenizer: str) -> tuple[list[int], bool]:
     if all(name == tokenizer for name in recorded):
         return table.column("n_tokens").to_pylist(), False
     from keychain.errors import KeychainError
-    from keychain.tokens import load_counter
+    from keychain.rows.tokens import load_counter
 
     try:
         counter = load_counter(tokenizer)
@@ -244,8 +244,8 @@ def ensure_built(source, command: str, log) -> None:
     if path.is_dir() and _latest_complete(path) is not None:
         return
     from keychain.errors import KeychainError
-    from keychain.pipeline import build
-    from keychain.progress import LineReporter
+    from keychain.run.pipeline import build
+    from keychain.run.progress import LineReporter
 
     config = source.build.build_config(str(path.parent))
     try:

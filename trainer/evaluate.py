@@ -32,7 +32,7 @@ def group_pass_at_1(table: pa.Table, rates: list[float]) -> list[dict]:
 
 def format_table(groups: list[dict]) -> str:
     """A plain-text table with an overall row weighted by rows."""
-    from keychain.config import length_label
+    from keychain.rows.spec import length_label
 
     lines = [f"{'data_source':<28} {'len':>6} {'rows':>6} {'pass@1':>7}"]
     for group in groups:

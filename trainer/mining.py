@@ -20,7 +20,13 @@ import pyarrow as pa
 
 from .errors import DataError
 from .generate import Sampling
-from .passrate import PASS_RATE, finished_version, pass_rates, with_pass_rates, write_shard_set
+from .passrate import (
+    PASS_RATE,
+    finished_version,
+    pass_rates,
+    with_pass_rates,
+    write_shard_set,
+)
 
 
 @dataclass

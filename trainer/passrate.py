@@ -77,7 +77,7 @@ def with_pass_rates(table: pa.Table, rates: list[float]) -> pa.Table:
 def finished_version(config_dir: Path, identity: dict) -> Path | None:
     """The complete version of ``config_dir`` made with ``identity``, if any."""
     from keychain.errors import KeychainError
-    from keychain.write import choose_version
+    from keychain.store.versions import choose_version
 
     try:
         version, state = choose_version(config_dir, identity)
@@ -89,7 +89,9 @@ def finished_version(config_dir: Path, identity: dict) -> Path | None:
 def write_shard_set(table: pa.Table, config_dir: Path, identity: dict, extra: dict | None = None) -> Path:
     """Write ``table`` as a new (or the matching finished) version of ``config_dir``."""
     from keychain.errors import KeychainError
-    from keychain.write import COMPRESSION, choose_version, write_json_atomic
+    from keychain.store.files import write_json_atomic
+    from keychain.store.shards import COMPRESSION
+    from keychain.store.versions import choose_version
 
     try:
         version, state = choose_version(config_dir, identity)

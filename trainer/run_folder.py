@@ -30,7 +30,7 @@ RECIPE_FILE = "recipe.yaml"
 
 def write_json(path: Path, payload: Any) -> None:
     """Atomic JSON write (temporary file, then rename)."""
-    from keychain.write import write_json_atomic
+    from keychain.store.files import write_json_atomic
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ class RunFolder:
 
     def claim(self, resolved: dict) -> None:
         """Write the resolved recipe, or check it matches the one already there."""
-        from keychain.write import describe_differences
+        from keychain.store.versions import describe_differences
 
         path = self.root / RECIPE_FILE
         if path.is_file():

@@ -44,7 +44,7 @@ def _corpus(seed: int = 0) -> list[str]:
     Trained on the same kind of text it will read, the BPE packs about 3 characters per
     token, so a 1K-token budget holds a few biographies besides the chain.
     """
-    from keychain import prompts
+    from keychain.rows import prompts
     from keychain.sources import SourceRequest, load_source
 
     rng = random.Random(f"tiny-corpus:{seed}")

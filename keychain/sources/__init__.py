@@ -1,5 +1,10 @@
 """Source registry: each source turns its raw records into one ``SourceData``.
 
+One module per source (``hotpotqa``, ``musique``, ``twowiki``, ``synthetic``, ``dapo_math``,
+``mathqa``), the shared record types (``records``), field readers (``fields``), file and
+Hub loading (``files``, ``hub``) and the conversion to items (``assemble``).
+May import: ``errors``, ``digest``, ``text``, ``randomness`` only.
+
 Example:
     >>> data = load_source("synthetic", SourceRequest(seed=0, num=10))
     >>> data.name, len(data.items) >= 10
@@ -14,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import ConfigError
-from ..records import SourceData
+from .records import SourceData
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from ..errors import InputError
-from ..records import Document, DocumentPool, QAItem, SourceData
 from .fields import wrong_data_fix
 from .files import file_origin
+from .records import Document, DocumentPool, QAItem, SourceData
 
 
 @dataclass(frozen=True)

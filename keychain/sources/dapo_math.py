@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import InputError
-from ..records import SourceData
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
 from .fields import has_text, record_error, require
 from .files import read_json_list, read_jsonl
 from .hub import fetch_hub, hub_origin, hub_split
+from .records import SourceData
 
 NAME = "dapo-math"
 DATASET = "DAPO-Math-17k"

@@ -14,7 +14,7 @@ import json
 from typing import Any, Mapping, Sequence
 
 from ..errors import InputError
-from ..records import Document
+from .records import Document
 
 
 def record_id(record: Mapping[str, Any]) -> str | None:

@@ -26,17 +26,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ..records import SourceData
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
-from .fields import (
-    has_text,
-    require,
-    select_gold,
-    titled_context,
-)
+from .fields import has_text, require, select_gold, titled_context
 from .files import read_json_list
 from .hub import fetch_hub, hub_origin, hub_split
+from .records import SourceData
 
 NAME = "hotpotqa"
 DATASET = "HotpotQA"

@@ -27,12 +27,12 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
-from ..records import SourceData
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
 from .fields import has_text, record_error, require
 from .files import read_json_list
 from .hub import fetch_hub, hub_origin, hub_split
+from .records import SourceData
 
 NAME = "mathqa"
 DATASET = "MathQA"

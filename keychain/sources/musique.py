@@ -32,13 +32,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ..records import Document, SourceData
 from ..text import split_sentences
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
 from .fields import as_rows, has_text, record_error, require
 from .files import read_jsonl
 from .hub import fetch_hub, hub_origin, hub_split
+from .records import Document, SourceData
 
 NAME = "musique"
 DATASET = "MuSiQue"

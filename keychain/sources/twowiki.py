@@ -29,7 +29,6 @@ import json
 from typing import Any, Iterable, Mapping
 
 from ..errors import InputError
-from ..records import SourceData
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
 from .fields import (
@@ -42,6 +41,7 @@ from .fields import (
 )
 from .files import read_json_list
 from .hub import fetch_hub, hub_origin, hub_split
+from .records import SourceData
 
 NAME = "2wiki"
 DATASET = "2WikiMultiHopQA"

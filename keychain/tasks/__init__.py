@@ -9,6 +9,8 @@
 Each task has its sources (haystacks for the retrieval tasks, problem sets for math),
 its builder (``retrieval.py``, ``math.py``) and its verify checks (``checks.py``); the
 pipeline, the shards and the manifest are those of ``keychain build``.
+May import: ``rows``, ``sources``, ``store.schema`` and the helpers; never ``config`` or
+``run`` (``run.builders`` is where the pipeline enters this package).
 
 Example:
     >>> parse_depths("0,25,50,75,100")

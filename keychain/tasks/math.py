@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import random
 
-from ..build import Skip
 from ..errors import BudgetError
-from ..prompts import PromptTemplate, messages
 from ..randomness import LazyPermutation
-from ..records import QAItem, SourceData
+from ..rows.prompts import PromptTemplate, messages
+from ..rows.spec import Skip
+from ..sources.records import QAItem, SourceData
 from .prompts import CHOICE_USER, MATH_USER
 from .rows import task_row
 from .spec import TaskSpec

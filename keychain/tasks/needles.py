@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from ..chains import draw_keys
+from ..rows.chains import draw_keys
 from .prompts import needle_text, retrieval_question
 
 VALUE_RANGE = (1_000_000, 10_000_000)  # 7-digit values, as RULER's "magic numbers"

@@ -1,4 +1,4 @@
-r"""Wording of the retrieval and math prompts (the KeyChain wording is in ``keychain/prompts.py``).
+r"""Wording of the retrieval and math prompts (the KeyChain wording is in ``keychain/rows/prompts.py``).
 
 The retrieval prompts follow RULER's needle-in-a-haystack templates; the system prompt is
 the build template's (``--template`` can change it), so every task asks for reasoning in

@@ -8,7 +8,7 @@
    cached for the whole build (a prefix sum and a bisection);
 4. render: needles after sentence ends (random ones, or the one nearest the requested
    depth for ``niah``), count the prompt exactly once, correct the estimate and repeat
-   while it overshoots or leaves slack, as KeyChain rows do (``build.py``);
+   while it overshoots or leaves slack, as KeyChain rows do (``rows/build.py``);
 5. redraw the needles if a key or value string also occurs in the text.
 
 So every row has ``0.97 * len <= n_tokens <= len``, like KeyChain rows.
@@ -24,11 +24,11 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from ..build import FILL_FLOOR, KEY_ATTEMPTS, MAX_ROUNDS, Skip
 from ..errors import BudgetError
-from ..prompts import PromptTemplate, messages
 from ..randomness import row_rng
-from ..records import SourceData
+from ..rows.prompts import PromptTemplate, messages
+from ..rows.spec import FILL_FLOOR, KEY_ATTEMPTS, MAX_ROUNDS, Skip
+from ..sources.records import SourceData
 from .haystack import Haystack
 from .needles import NeedleDraw, draw_needles
 from .prompts import retrieval_frame

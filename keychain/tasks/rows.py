@@ -13,8 +13,8 @@ Example:
 
 from __future__ import annotations
 
-from ..config import length_label
-from ..schema import TASK_SCHEMA
+from ..rows.spec import length_label
+from ..store.schema import TASK_SCHEMA
 from . import UNPADDED_TASKS
 
 

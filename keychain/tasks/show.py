@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 
-
 def depth_map(depths: list[float], width: int = 48) -> str:
     cells = ["·"] * width
     for depth in depths:

@@ -9,11 +9,18 @@ from pathlib import Path
 import pytest
 
 from keychain.errors import ConfigError, InputError
-from keychain.records import Document
 from keychain.sources.assemble import ItemDraft, Skip, assemble
-from keychain.sources.fields import as_pairs, as_rows, record_error, require, select_gold, wrong_data_fix
+from keychain.sources.fields import (
+    as_pairs,
+    as_rows,
+    record_error,
+    require,
+    select_gold,
+    wrong_data_fix,
+)
 from keychain.sources.files import file_origin, read_json_list, read_jsonl
 from keychain.sources.hub import fetch_hub, hub_split
+from keychain.sources.records import Document
 
 
 def one_line(error: pytest.ExceptionInfo) -> str:

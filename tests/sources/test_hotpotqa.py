@@ -7,8 +7,8 @@ import json
 import pytest
 
 from keychain.errors import ConfigError, InputError
-from keychain.records import Document
 from keychain.sources import SourceRequest, hotpotqa, load_source
+from keychain.sources.records import Document
 from keychain.text import normalize_answer
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from keychain.errors import ConfigError, InputError
-from keychain.records import Document
 from keychain.sources import SourceRequest, musique
+from keychain.sources.records import Document
 
 
 def paragraph(idx, title, text, supporting=False):

@@ -18,8 +18,8 @@ import pytest
 import tiktoken
 
 from keychain.errors import ConfigError
-from keychain.records import SourceData
 from keychain.sources import SourceRequest, load_source
+from keychain.sources.records import SourceData
 from keychain.sources.synthetic import build_world_for, load
 from keychain.sources.synthetic.prose import biography
 from keychain.sources.synthetic.questions import chain_question

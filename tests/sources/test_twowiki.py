@@ -7,8 +7,8 @@ import json
 import pytest
 
 from keychain.errors import ConfigError, InputError
-from keychain.records import Document
 from keychain.sources import SourceRequest, twowiki
+from keychain.sources.records import Document
 
 
 def compositional_record(**changes):

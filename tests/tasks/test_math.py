@@ -6,14 +6,14 @@ import json
 
 import pytest
 
+from keychain.check.verify import iter_rows, verify_folder
 from keychain.config import BuildConfig
 from keychain.errors import ConfigError, InputError
-from keychain.pipeline import build
+from keychain.run.pipeline import build
 from keychain.sources import SourceRequest, load_source
 from keychain.sources.dapo_math import DAPO_PREFIX, DAPO_SUFFIX
 from keychain.sources.mathqa import parse_options
-from keychain.verify import iter_rows, verify_folder
-from keychain.write import read_manifest
+from keychain.store.versions import read_manifest
 
 
 @pytest.fixture

@@ -7,16 +7,16 @@ import io
 import pytest
 from rich.console import Console
 
+from keychain.check.show import show
+from keychain.check.verify import iter_rows, verify_folder, verify_rows
 from keychain.config import BuildConfig
 from keychain.errors import BudgetError, ConfigError
-from keychain.pipeline import build
-from keychain.prompts import PromptTemplate
-from keychain.show import show
+from keychain.rows.prompts import PromptTemplate
+from keychain.run.pipeline import build
+from keychain.store.versions import read_manifest
 from keychain.tasks import parse_depths
 from keychain.tasks.haystack import file_haystack, load_haystack, paragraphs_of
 from keychain.tasks.retrieval import NeedleBuilder
-from keychain.verify import iter_rows, verify_folder, verify_rows
-from keychain.write import read_manifest
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,10 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from . import _qa_scorer, qa  # this module is imported by the package's plugin loader, after both exist
+from . import (  # this module is imported by the package's plugin loader, after both exist
+    _qa_scorer,
+    qa,
+)
 from .answer import final_answer
 from .registry import register
 

@@ -28,8 +28,8 @@ import random
 import faker
 
 from ...errors import ConfigError
-from ...records import DocumentPool, QAItem, SourceData
 from .. import SourceRequest
+from ..records import DocumentPool, QAItem, SourceData
 from .distractors import FactGroups, near_misses
 from .prose import biography
 from .questions import Question, generate_questions

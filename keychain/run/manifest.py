@@ -1,0 +1,120 @@
+"""What a version records about itself: its identity (what its bytes depend on) and its manifest.
+
+A build whose identity equals a finished version's is a no-op; the manifest, written last,
+holds the resolved settings, counts, shard hashes and length statistics.
+
+Example:
+    >>> length_stats([1.0, 3.0, 2.0])
+    {'min': 1.0, 'median': 2.0, 'max': 3.0, 'mean': 2.0}
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from .. import __version__
+from ..config import BuildConfig
+from ..digest import sha256_file
+from ..errors import InputError
+from ..rows.spec import RowSpec, length_label
+from ..store.schema import schema_for
+from ..store.shards import VersionWriter
+from ..store.versions import read_manifest
+from .plan import Plan
+
+# Settings that say how a build runs, not what it writes: never part of a manifest or identity.
+RUN_ONLY_FIELDS = ("lengths", "workers", "out", "extra", "executor", "ray_address", "slice")
+
+
+def input_identity(cfg: BuildConfig) -> dict:
+    """What the rows are made from: input file hashes, the Hub dataset, or the generator."""
+    if cfg.source == "synthetic":
+        from importlib.metadata import version
+
+        return {"kind": "generated", "faker": version("faker")}
+    if not cfg.data_files:
+        return {"kind": "hub", "source": cfg.source, "split": cfg.split}
+    files = []
+    for name in cfg.data_files:
+        path = Path(name)
+        if not path.is_file():
+            raise InputError(f"{name}: no such file; check the --data-files path")
+        files.append({"name": path.name, "sha256": sha256_file(path)})
+    return {"kind": "files", "files": files}
+
+
+def make_identity(cfg: BuildConfig, spec: RowSpec, inputs: dict, shard_rows: int) -> dict:
+    """The settings that determine a version's bytes; equal identity = same shards."""
+    return {
+        "keychain_version": __version__,
+        "schema_version": schema_for(spec.task)[1],
+        "spec": asdict(spec),
+        "num": cfg.num,
+        "shard_rows": shard_rows,
+        "inputs": inputs,
+    }
+
+
+def existing_counts(path: Path) -> tuple:
+    manifest = read_manifest(path)
+    counts = manifest["counts"]
+    return counts["built"], counts["skipped"], 0.0, manifest["lengths"]["n_tokens"], manifest["lengths"]["fill"]
+
+
+def length_stats(values: list[float]) -> dict:
+    if not values:
+        return {}
+    return {"min": min(values), "median": statistics.median(values), "max": max(values), "mean": statistics.fmean(values)}
+
+
+def manifest_of(cfg, target, writer: VersionWriter, total_shards: int, plan: Plan, source, template, command) -> dict:
+    shards, skipped, n_tokens = [], Counter(plan.skipped), []
+    for s in range(total_shards):
+        record = writer.record(s)
+        path = writer.shard_path(s)
+        skipped.update(record["skipped"])
+        shards.append(
+            {"file": path.name, "rows": record["rows"], "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        )
+        # ParquetFile.read, not read_table: the latter imports pyarrow.dataset (0.3 s of start-up)
+        n_tokens.extend(pq.ParquetFile(path).read(columns=["n_tokens"]).column("n_tokens").to_pylist())
+    spec = target.spec
+    resolved = {k: v for k, v in cfg.as_dict().items() if k not in RUN_ONLY_FIELDS}
+    resolved.update(asdict(spec), shard_rows=target.shard_rows)
+    if spec.template_digest != "default":
+        resolved["template_fields"] = asdict(template)
+    return {
+        "keychain_version": __version__,
+        "schema_version": schema_for(spec.task)[1],
+        "config_name": target.config_name,
+        "version": target.version.name,
+        "length_label": length_label(spec.target_len),
+        "split": cfg.split,
+        "identity": target.identity,
+        "config": resolved,
+        "command": command,
+        "source": {
+            "name": source.name,
+            "split": source.split,
+            "origin": dict(source.origin),
+            "items": len(source.items),
+            "documents": len(source.documents),
+            "skipped_at_load": dict(sorted(source.skipped.items())),
+        },
+        "counts": {
+            "requested": cfg.num,
+            "considered": len(plan.items) + sum(plan.skipped.values()),
+            "built": sum(shard["rows"] for shard in shards),
+            "skipped": dict(sorted(skipped.items())),
+        },
+        "shards": shards,
+        "lengths": {
+            "n_tokens": length_stats(n_tokens),
+            "fill": length_stats([n / spec.target_len for n in n_tokens]),
+        },
+    }
