@@ -1,14 +1,20 @@
 r"""Rule rewards: one pure scoring path exposed to verl and to TRL.
 
 ``score(name, data_source, solution_str, ground_truth)`` dispatches by ``data_source``
-through the registry (``registry.py``). The built-in QA rewards, for every
-``keychain/*`` and ``plain/*`` row, read the final answer (the last ``\boxed{}`` after
-the last ``</think>``, see ``answer.py``) and compare it with the gold answers
-(``qa.py``):
+through the registry (``registry.py``). Every reward reads the final answer (the last
+``\boxed{}`` after the last ``</think>``, see ``answer.py``). One name scores the whole
+LoongRL mix (paper Table 1):
 
-    containment   LoongRL Eq. 3, the paper's reward: normalised containment either way
-    exact_match   normalised equality (the paper's Table 5 compares the two)
-    f1            SQuAD token F1, a graded variant
+    containment        the default. keychain/* and plain/*: whole-word containment either
+                       way, hedges, lists and long answers rejected, yes/no and numbers
+                       exact (``qa.py``); multikey/* and niah/*: the needle value exactly;
+                       multivalue/*: exactly the set of values (``retrieval.py``);
+                       math/*: equivalence with math-verify; choice/*: the option letter
+                       (``math.py``)
+    containment_paper  LoongRL Eq. 3 literally on QA and needle rows (character
+                       containment either way): hackable, for reproduction only; the
+                       other tasks as ``containment``
+    exact_match, f1    normalised equality (the paper's Table 5 compares it) and token F1
 
 ``char_share`` is a smoke-test reward for any row: the share of the letter "e" in the
 completion. A random tiny model raises it within about 40 CPU steps, which shows the
@@ -23,8 +29,8 @@ name and each row is scored by the scorer its ``data_source`` resolves to.
 Example:
     >>> compute_score("keychain/hotpotqa", r"<think>...</think> \boxed{The Beatles}", ["Beatles"])
     1.0
-    >>> [score(name, "plain/musique", r"\boxed{the Beatles band}", "The Beatles") for name in ("containment", "exact_match")]
-    [1.0, 0.0]
+    >>> [score(name, "plain/musique", r"\boxed{e}", "The Beatles") for name in ("containment", "containment_paper")]
+    [0.0, 1.0]
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from importlib.metadata import entry_points
 from typing import Any, Callable, Iterable, Sequence
 
 from . import qa
-from .answer import final_answer
+from .answer import answer_scorer, final_answer
 from .registry import check_reward_name, register, reward_names, scorer_for, unregister
 
 __all__ = [
@@ -45,6 +51,7 @@ __all__ = [
     "compute_score",
     "compute_score_exact_match",
     "compute_score_f1",
+    "compute_score_paper",
     "final_answer",
     "golds_of",
     "register",
@@ -59,18 +66,9 @@ DEFAULT_REWARD = "containment"
 QA_SOURCES = ("keychain/*", "plain/*")
 
 
-def _qa_scorer(metric: Callable[[str, Sequence[str]], float]):
-    def scorer(solution_str: str, ground_truth: Sequence[str]) -> float:
-        answer = final_answer(solution_str)
-        return 0.0 if answer is None else metric(answer, ground_truth)
-
-    scorer.__name__ = f"qa_{metric.__name__}"
-    return scorer
-
-
-register("containment", *QA_SOURCES)(_qa_scorer(qa.containment))
-register("exact_match", *QA_SOURCES)(_qa_scorer(qa.exact_match))
-register("f1", *QA_SOURCES)(_qa_scorer(qa.f1))
+for _name, _metric in (("containment", qa.containment), ("containment_paper", qa.containment_paper),
+                       ("exact_match", qa.exact_match), ("f1", qa.f1)):
+    register(_name, *QA_SOURCES)(answer_scorer(_metric))
 
 
 @register("char_share", "*")
@@ -102,8 +100,13 @@ def score(name: str, data_source: str, solution_str: str, ground_truth: Any) -> 
 
 
 def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None) -> float:
-    """verl's custom-reward signature, scoring with the paper's containment rule."""
+    """verl's custom-reward signature, scoring with the default ``containment`` reward."""
     return score(DEFAULT_REWARD, data_source, solution_str, ground_truth)
+
+
+def compute_score_paper(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None) -> float:
+    """verl signature, the paper's literal character containment (hackable; reproduction only)."""
+    return score("containment_paper", data_source, solution_str, ground_truth)
 
 
 def compute_score_exact_match(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None) -> float:

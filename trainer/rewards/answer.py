@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import re
+from typing import Callable, Sequence
 
 THINK_END = "</think>"
 _BOXED = re.compile(r"\\boxed\s*\{")
@@ -59,3 +60,14 @@ def final_answer(completion: str) -> str | None:
     """The answer a completion gives, before normalisation; None when it gives none."""
     boxed = last_boxed(answer_region(completion))
     return None if boxed is None else unwrap_latex(boxed)
+
+
+def answer_scorer(metric: Callable[[str, Sequence[str]], float]) -> Callable[[str, Sequence[str]], float]:
+    """A scorer ``(solution_str, golds)`` applying ``metric`` to the final answer (0 without one)."""
+
+    def scorer(solution_str: str, ground_truth: Sequence[str]) -> float:
+        answer = final_answer(solution_str)
+        return 0.0 if answer is None else metric(answer, ground_truth)
+
+    scorer.__name__ = f"answer_{metric.__name__}"
+    return scorer

@@ -9,6 +9,7 @@ from trainer.rewards import (
     compute_score,
     compute_score_exact_match,
     compute_score_f1,
+    compute_score_paper,
     reward_function,
     reward_names,
     score,
@@ -16,7 +17,7 @@ from trainer.rewards import (
 from trainer.rewards.answer import final_answer
 from trainer.rewards.registry import register, scorer_for, unregister
 
-# (completion, ground truth, containment reward): LoongRL Eq. 3 worked by hand
+# (completion, ground truth, reward): LoongRL Eq. 3 worked by hand; both containment rules agree
 CONTAINMENT_CASES = [
     (r"\boxed{Paris}", ["Paris"], 1.0),
     (r"\boxed{paris.}", "Paris", 1.0),  # a string ground truth, punctuation and case ignored
@@ -45,8 +46,59 @@ CONTAINMENT_CASES = [
 
 
 @pytest.mark.parametrize("completion, gold, expected", CONTAINMENT_CASES)
-def test_compute_score_matches_hand_worked_table(completion, gold, expected):
+def test_both_containment_rules_match_hand_worked_table(completion, gold, expected):
     assert compute_score("keychain/hotpotqa", completion, gold) == expected
+    assert compute_score_paper("keychain/hotpotqa", completion, gold) == expected
+
+
+# (boxed answer, ground truth, containment, containment_paper): where the whole-word rule
+# refuses what the paper's character rule lets a know-nothing answer farm
+ATTACK_CASES = [
+    ("n", ["Nolan"], 0.0, 1.0),  # one letter inside a word
+    ("e", ["the Eiffel Tower"], 0.0, 1.0),
+    ("7", ["1912"], 0.0, 0.0),
+    ("1", ["1912"], 0.0, 1.0),  # a digit inside a year
+    ("19", ["1912"], 0.0, 1.0),
+    ("yes or no", ["yes"], 0.0, 1.0),  # a hedge over both yes/no answers
+    ("yes or no", ["no"], 0.0, 1.0),
+    ("yes", ["no"], 0.0, 0.0),
+    ("Alu, Lilu (mythology), Demon Dice, Maha Sona", ["Lilu (mythology)"], 0.0, 1.0),  # titles joined
+    ("Alu Lilu mythology Demon Dice Maha Sona", ["Lilu (mythology)"], 0.0, 1.0),  # ... without separators
+    ("Paris or London", ["Paris"], 0.0, 1.0),
+    ("Paris / London", ["Paris"], 0.0, 1.0),
+    ("Kansas City; Dallas", ["Kansas City"], 0.0, 1.0),
+    ("of", ["Bank of America"], 0.0, 1.0),  # a word covering less than half of the gold
+    ("the city of Paris in France", ["Paris"], 0.0, 1.0),  # much longer than the gold
+    ("in 1912", ["1912"], 0.0, 1.0),  # numbers compare exactly
+    ("1912 or 1913", ["1912"], 0.0, 1.0),
+    ("an", ["Anne"], 0.0, 0.0),  # an article alone is no answer
+]
+
+# where the whole-word rule scores 1: the paper's intent (Table 5) and sound normalisation
+AGREE_CASES = [
+    ("Eiffel", ["Eiffel Tower"], 1.0, 1.0),  # answer inside gold, half of its words
+    ("the Eiffel Tower in Paris", ["Eiffel Tower"], 1.0, 1.0),  # gold inside answer, twice its words
+    ("Beyoncé", ["Beyonce"], 1.0, 0.0),  # NFKD: accents fold
+    ("Beyonce Knowles", ["Beyoncé Knowles"], 1.0, 0.0),
+    ("O\u2019Neil", ["O'Neil"], 1.0, 0.0),  # curly quotes fold
+    ("1,000", ["1000"], 1.0, 1.0),
+    ("1000.0", ["1,000"], 1.0, 1.0),  # the paper's rule by luck: "1000" is inside "10000"
+    ("1.5", ["15"], 0.0, 1.0),  # a decimal point is not deleted
+    ("Yes.", ["yes"], 1.0, 1.0),
+    ("Simon & Garfunkel", ["Simon and Garfunkel"], 1.0, 0.0),  # one separator each
+    ("Lake Placid, New York", ["Lake Placid, New York"], 1.0, 1.0),  # the gold's own comma
+    ("Lake Placid", ["Lake Placid, New York"], 1.0, 1.0),
+    ("NOR", ["Norway", "NOR"], 1.0, 1.0),  # a separator word alone is a word
+    ("B", ["B"], 1.0, 1.0),
+    ("Kennedy", ["John F. Kennedy", "Kennedy"], 1.0, 1.0),  # the best alias counts
+]
+
+
+@pytest.mark.parametrize("answer, gold, sound, paper", ATTACK_CASES + AGREE_CASES)
+def test_whole_word_containment_refuses_attacks_the_paper_rule_accepts(answer, gold, sound, paper):
+    completion = f"<think>...</think> \\boxed{{{answer}}}"
+    assert compute_score("plain/hotpotqa", completion, gold) == sound
+    assert compute_score_paper("plain/hotpotqa", completion, gold) == paper
 
 
 @pytest.mark.parametrize(
@@ -115,7 +167,7 @@ def test_unknown_reward_or_source_is_a_one_line_error():
         scorer_for("no_such_reward", "keychain/hotpotqa")
     with pytest.raises(RecipeError, match="no scorer for data_source 'nosuch/source'"):
         scorer_for("containment", "nosuch/source")
-    assert {"containment", "exact_match", "f1", "char_share"} <= set(reward_names())
+    assert {"containment", "containment_paper", "exact_match", "f1", "char_share"} <= set(reward_names())
 
 
 def test_registry_import_does_not_pull_torch():
