@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from keychain.errors import ConfigError, InputError
+from keychain.errors import InputError
 from keychain.sources.assemble import ItemDraft, Skip, assemble
 from keychain.sources.fields import (
     as_pairs,
@@ -19,7 +19,6 @@ from keychain.sources.fields import (
     wrong_data_fix,
 )
 from keychain.sources.files import file_origin, read_json_list, read_jsonl
-from keychain.sources.hub import fetch_hub, hub_split
 from keychain.sources.records import Document
 
 
@@ -334,29 +333,4 @@ def test_assemble_with_only_unanswered_records_points_at_the_test_split():
     assert one_line(error) == (
         "test.json: no usable records (skipped no_answer=2); "
         "a test split has no answers; use the train or validation split"
-    )
-
-
-# --- Hub helpers ---------------------------------------------------------------------
-
-
-def test_hub_split_maps_dev_and_rejects_unknown_splits():
-    splits = {"train": "train", "validation": "validation", "dev": "validation"}
-    assert hub_split("hotpotqa", "dev", splits) == "validation"
-    with pytest.raises(ConfigError) as error:
-        hub_split("hotpotqa", "test", splits)
-    assert one_line(error) == (
-        "unknown split 'test' for hotpotqa from the Hub; choose one of train, validation, dev"
-    )
-
-
-def test_fetch_hub_turns_any_failure_into_one_line():
-    def offline(split):
-        raise ConnectionError("Max retries exceeded with url\nTraceback details\nmore")
-
-    with pytest.raises(InputError) as error:
-        fetch_hub(offline, "train", "org/data", "pass --data-files with data.json")
-    assert one_line(error) == (
-        "cannot load org/data from the Hugging Face Hub (ConnectionError: Max retries exceeded "
-        "with url); check your network, or pass --data-files with data.json"
     )

@@ -229,9 +229,9 @@ def test_hub_failure_is_one_line_naming_the_fix(monkeypatch):
     with pytest.raises(InputError) as error:
         hotpotqa.load(SourceRequest(split="train"))
     assert one_line(error) == (
-        "cannot load hotpotqa/hotpot_qa from the Hugging Face Hub (ConnectionError: Couldn't "
-        "reach 'hotpotqa/hotpot_qa' on the Hub); check your network, or pass --data-files "
-        "with the original hotpot_train_v1.1.json"
+        "the Hugging Face Hub is offline (KEYCHAIN_OFFLINE=1 is set) and hotpotqa/hotpot_qa "
+        "is not in the local cache; pass --data-files with the original hotpot_train_v1.1.json, "
+        "or re-run with a network and without KEYCHAIN_OFFLINE"
     )
 
 

@@ -240,9 +240,9 @@ def test_hub_failure_is_one_line_naming_the_fix(monkeypatch):
     with pytest.raises(InputError) as error:
         musique.load(SourceRequest(split="train"))
     assert one_line(error) == (
-        "cannot load dgslibisey/MuSiQue from the Hugging Face Hub (OSError: We couldn't connect "
-        "to 'https://huggingface.co'); check your network, or pass --data-files with the "
-        "original musique_ans_v1.0_train.jsonl"
+        "the Hugging Face Hub is offline (KEYCHAIN_OFFLINE=1 is set) and dgslibisey/MuSiQue "
+        "is not in the local cache; pass --data-files with the original "
+        "musique_ans_v1.0_train.jsonl, or re-run with a network and without KEYCHAIN_OFFLINE"
     )
 
 
