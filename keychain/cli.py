@@ -21,7 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
+from .config import EXECUTORS, KEY_FORMATS, TASKS
 from .errors import KeychainError, run_with_one_line_errors
+from .sources import SOURCE_NAMES
+from .tasks import HAYSTACKS, MATH_SOURCES, RETRIEVAL_TASKS, UNPADDED_TASKS
 
 _STARTED = time.perf_counter()  # start-up (imports, argument parsing) counts in the build time
 
@@ -29,8 +32,36 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: no markup to swallow [ray], no <bool> beside switches
     help="Build exact-length KeyChain long-context QA data (LoongRL, arXiv 2510.19363) as versioned Parquet shards.",
 )
+
+
+# --source, --task, --key-format and --executor list the registries' names: they cannot drift.
+def _source_help() -> str:
+    """--source's help, generated from the source and task registries so it cannot drift."""
+    qa = [name for name in SOURCE_NAMES if name not in MATH_SOURCES]
+    haystacks = [name for name in HAYSTACKS if name != "haystack"]  # haystack = --haystack FILE
+    math = [f"{name} (--task {task})" for name, task in MATH_SOURCES.items()]
+    return (
+        f"QA items: {', '.join(qa)}. Haystacks for {', '.join(RETRIEVAL_TASKS)}: "
+        f"{', '.join(haystacks)} or --haystack FILE. Math: {', '.join(math)}. "
+        "synthetic is generated offline; the others read the Hugging Face Hub, or --data-files."
+    )
+
+
+def _task_help() -> str:
+    """--task's help, generated from the task registry."""
+    qa = [task for task in TASKS if task not in RETRIEVAL_TASKS + UNPADDED_TASKS]
+    return (
+        f"QA over padded passages: {', '.join(qa)} (keychain hides the question at the end of a "
+        f"chain of keys; plain asks it). Needles in a haystack: {', '.join(RETRIEVAL_TASKS)}. "
+        f"Math without passages: {', '.join(UNPADDED_TASKS)}."
+    )
+
+
+def _choices(names) -> str:
+    return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def _version_callback(value: bool) -> None:
@@ -48,33 +79,42 @@ def _root(
 
 @app.command()
 def build(
-    source: str = typer.Option("synthetic", "--source", help="hotpotqa, musique, 2wiki or synthetic (offline)."),
-    lengths: List[str] = typer.Option(["16k"], "--len", help="Token budget: 4k, 16k, 128k or 16384. Repeat for several."),
-    out: Path = typer.Option(Path("data"), "--out", help="Output folder (a Hugging Face dataset repo)."),
-    num: Optional[int] = typer.Option(None, "--num", help="Rows per length (default: all items)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of every random choice."),
-    tokenizer: str = typer.Option("cl100k_base", "--tokenizer", help="tiktoken encoding, HF tokenizer id or local path."),
-    split: str = typer.Option("train", "--split", help="Source split: train, validation, ..."),
-    task: str = typer.Option("keychain", "--task", help="keychain or plain (distractor-padded QA without chains)."),
-    hops: Optional[int] = typer.Option(None, "--hops", help="Keys per chain (default 4)."),
-    chains: Optional[int] = typer.Option(None, "--chains", help="Chains per row (default: 1 per 1024 tokens of budget)."),
-    key_format: Optional[str] = typer.Option(None, "--key-format", help="uuid (36 characters, default) or hex8."),
-    chains_outside_budget: bool = typer.Option(
-        False, "--chains-outside-budget", help="Add chains after padding, as the paper's scripts do (prompts exceed --len)."
+    source: str = typer.Option("synthetic", "--source", metavar="NAME", help=_source_help()),
+    lengths: List[str] = typer.Option(
+        ["16k"], "--len", metavar="LEN", help="Token budget: 4k, 16k, 128k or a count like 16384. Repeat the flag for one config per length."
     ),
-    data_files: List[str] = typer.Option([], "--data-files", help="Original release file(s) to read instead of the Hub."),
-    template: Optional[str] = typer.Option(None, "--template", help="YAML file overriding prompt template fields."),
-    workers: int = typer.Option(1, "--workers", help="Worker processes (output is identical for any count)."),
-    shard_rows: Optional[int] = typer.Option(None, "--shard-rows", help="Rows per Parquet shard (default ~128 MB of text)."),
-    version: Optional[int] = typer.Option(None, "--version-number", help="Build into version N of each config (default: the next free one)."),
-    depths: Optional[str] = typer.Option(None, "--depths", help="niah: needle depths in percent, e.g. 0,25,50,75,100 (default 0,10,...,100)."),
-    needles: Optional[int] = typer.Option(None, "--needles", help="multikey: keys, multivalue: values per row (default 20)."),
-    haystack: List[str] = typer.Option([], "--haystack", help="Plain-text file(s) to hide needles in (repeat); implies --source haystack."),
-    executor: str = typer.Option("local", "--executor", help="local (this machine) or ray (a Ray cluster; pip install 'keychain[ray]')."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address, e.g. ray://head:10001 (default: a local Ray)."),
-    slice_: Optional[str] = typer.Option(None, "--slice", help="I/N: build only shards I, I+N, ... (job arrays); then run without it."),
+    out: Path = typer.Option(Path("data"), "--out", metavar="DIR", help="Output folder (a Hugging Face dataset repo)."),
+    num: Optional[int] = typer.Option(None, "--num", metavar="N", help="Rows per length (default: all items)."),
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Seed of every random choice."),
+    tokenizer: str = typer.Option("cl100k_base", "--tokenizer", metavar="NAME", help="tiktoken encoding, Hugging Face tokenizer id or local path."),
+    split: str = typer.Option("train", "--split", metavar="NAME", help="Source split: train, validation (also dev), ..."),
+    task: str = typer.Option("keychain", "--task", metavar="NAME", help=_task_help()),
+    hops: Optional[int] = typer.Option(None, "--hops", metavar="N", help="keychain: keys per chain (default 4)."),
+    chains: Optional[int] = typer.Option(None, "--chains", metavar="N", help="keychain: chains per row (default: 1 per 1024 tokens of budget)."),
+    key_format: Optional[str] = typer.Option(
+        None, "--key-format", metavar="FORMAT", help=f"{_choices(KEY_FORMATS)}: keys as 36-character UUIDs (default) or 8 hex characters."
+    ),
+    chains_outside_budget: bool = typer.Option(
+        False, "--chains-outside-budget", help="keychain: add chains after padding, as the paper's scripts do (prompts exceed --len)."
+    ),
+    data_files: List[str] = typer.Option([], "--data-files", metavar="FILE", help="Original release file to read instead of the Hub (repeat the flag for several)."),
+    template: Optional[str] = typer.Option(None, "--template", metavar="FILE", help="YAML file overriding prompt template fields."),
+    workers: int = typer.Option(1, "--workers", metavar="N", help="Worker processes (output is identical for any count)."),
+    shard_rows: Optional[int] = typer.Option(None, "--shard-rows", metavar="N", help="Rows per Parquet shard (default ~128 MB of text)."),
+    version: Optional[int] = typer.Option(None, "--version-number", metavar="N", help="Build into version N of each config (default: the next free one)."),
+    depths: Optional[str] = typer.Option(None, "--depths", metavar="P,P,...", help="niah: needle depths in percent, e.g. 0,25,50,75,100 (default 0,10,...,100)."),
+    needles: Optional[int] = typer.Option(None, "--needles", metavar="N", help="multikey: keys, multivalue: values per row (default 20)."),
+    haystack: List[str] = typer.Option([], "--haystack", metavar="FILE", help="Plain-text file to hide needles in (repeat the flag for several); implies --source haystack."),
+    executor: str = typer.Option(
+        "local", "--executor", metavar="NAME", help=f"{_choices(EXECUTORS)}: this machine, or a Ray cluster (pip install 'keychain[ray]')."
+    ),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDR", help="Ray cluster address, e.g. ray://head:10001 (default: a local Ray)."),
+    slice_: Optional[str] = typer.Option(None, "--slice", metavar="I/N", help="Build only shards I, I+N, ... (job arrays); then run once without it."),
 ) -> None:
-    """Build one config per --len and write its shards and manifest into OUT."""
+    """Build one config per --len into OUT/<config>/v<N>/.
+
+    Each version folder holds Parquet shards and manifest.json; OUT/README.md is the card.
+    """
     from .config import BuildConfig, parse_length, parse_slice
     from .errors import ConfigError
     from .run.pipeline import build as run_build
@@ -126,11 +166,14 @@ def _refresh_card(out: Path) -> None:
 
 @app.command("mix")
 def mix_command(
-    recipe: Path = typer.Argument(..., help="Data recipe, e.g. recipes/data/demo.yaml."),
-    out: Path = typer.Option(Path("data"), "--out", help="Output folder (a Hugging Face dataset repo)."),
-    scale: float = typer.Option(1.0, "--scale", help="Multiply every component's rows (e.g. 0.01 for a quick trial)."),
+    recipe: Path = typer.Argument(..., metavar="RECIPE", help="Data recipe, e.g. recipes/data/demo.yaml."),
+    out: Path = typer.Option(Path("data"), "--out", metavar="DIR", help="Output folder (a Hugging Face dataset repo)."),
+    scale: float = typer.Option(1.0, "--scale", metavar="F", help="Multiply every component's rows (e.g. 0.01 for a quick trial)."),
 ) -> None:
-    """Build every component of a recipe, then one shuffled `mix` config of all their rows."""
+    """Build a recipe's components and one shuffled mix.
+
+    The mix (OUT/mix/v<N>/) holds every row of every component once.
+    """
     from .mix import load_recipe, mix
 
     loaded = load_recipe(recipe, out, scale)
@@ -143,9 +186,9 @@ def mix_command(
 
 @app.command()
 def show(
-    out: Path = typer.Argument(Path("data"), help="Output folder, config folder or version folder."),
-    row: int = typer.Option(0, "--row", help="Row number within the config."),
-    config: Optional[str] = typer.Option(None, "--config", help="Config name when OUT holds several."),
+    out: Path = typer.Argument(Path("data"), metavar="OUT", help="Output folder, config folder or version folder."),
+    row: int = typer.Option(0, "--row", metavar="N", help="Row number within the config."),
+    config: Optional[str] = typer.Option(None, "--config", metavar="NAME", help="Config name when OUT holds several."),
 ) -> None:
     """Print one row so a person can read it, chain highlighted."""
     from .check.show import show as show_row
@@ -155,8 +198,8 @@ def show(
 
 @app.command()
 def verify(
-    out: Path = typer.Argument(Path("data"), help="Output folder, config folder or version folder."),
-    limit: int = typer.Option(20, "--list", help="Failing rows to list."),
+    out: Path = typer.Argument(Path("data"), metavar="OUT", help="Output folder, config folder or version folder."),
+    limit: int = typer.Option(20, "--list", metavar="N", help="Failing rows to list."),
 ) -> None:
     """Re-check every row of every finished build; exit 1 on any failure."""
     from .check.row_checks import CHECKS
@@ -194,10 +237,10 @@ def verify(
 
 @app.command()
 def stats(
-    out: Path = typer.Argument(Path("data"), help="Output folder of a build."),
-    config: List[str] = typer.Option([], "--config", help="Config name(s) to describe (default: all)."),
+    out: Path = typer.Argument(Path("data"), metavar="OUT", help="Output folder of a build."),
+    config: List[str] = typer.Option([], "--config", metavar="NAME", help="Config to describe (repeat the flag for several; default: all)."),
 ) -> None:
-    """Print a table per config and write its PNG plots into OUT/<config>/v<N>/stats/."""
+    """Print a table per config and draw its plots."""
     from .check.plots import write_plots
     from .check.stats import stats_of, stats_table
     from .publish.card import write_card
@@ -214,8 +257,8 @@ def stats(
 
 @app.command()
 def card(
-    out: Path = typer.Argument(Path("data"), help="Output folder of a build."),
-    repo: Optional[str] = typer.Option(None, "--repo", help="user/name to show in the load snippets (default: the last push)."),
+    out: Path = typer.Argument(Path("data"), metavar="OUT", help="Output folder of a build."),
+    repo: Optional[str] = typer.Option(None, "--repo", metavar="USER/NAME", help="user/name to show in the load snippets (default: the last push)."),
 ) -> None:
     """(Re)write OUT/README.md, the dataset card, from the manifests."""
     from .publish.card import write_card
@@ -226,13 +269,16 @@ def card(
 
 @app.command()
 def push(
-    out: Path = typer.Argument(Path("data"), help="Output folder of a build."),
-    repo: str = typer.Option(..., "--repo", help="Dataset repository, user/name."),
+    out: Path = typer.Argument(Path("data"), metavar="OUT", help="Output folder of a build."),
+    repo: str = typer.Option(..., "--repo", metavar="USER/NAME", help="Dataset repository, user/name."),
     private: bool = typer.Option(False, "--private", help="Create the repository private (an existing one is left as it is)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and list every operation and the card diff; send nothing."),
-    config: List[str] = typer.Option([], "--config", help="Config(s) to push (default: all)."),
+    config: List[str] = typer.Option([], "--config", metavar="NAME", help="Config to push (repeat the flag for several; default: all)."),
 ) -> None:
-    """Check OUT, then upload it to the Hugging Face Hub in one commit and tag each config version."""
+    """Check OUT, then upload it to the Hugging Face Hub.
+
+    One commit for all configs; each config version gets a tag.
+    """
     from .publish.push import push as run_push
 
     run_push(out, repo, config or None, private=private, dry_run=dry_run, log=typer.echo)

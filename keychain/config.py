@@ -18,11 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from .errors import ConfigError
+from .errors import ConfigError, unknown_choice
 from .rows.spec import RowSpec, length_label
 from .sources import SOURCE_NAMES
 from .tasks import (
+    HAYSTACKS,
     MATH_SOURCES,
+    RETRIEVAL_TASKS,
     TASK_SOURCES,
     UNPADDED_TASKS,
     check_task_config,
@@ -99,14 +101,18 @@ class BuildConfig:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise unknown_choice("task", self.task, TASKS)
         if self.task in TASK_SOURCES:  # retrieval and math tasks: their own sources and flags
             check_task_config(self)
+        elif self.source in HAYSTACKS and self.source not in SOURCE_NAMES:
+            tasks = ", ".join(RETRIEVAL_TASKS[:-1]) + f" or {RETRIEVAL_TASKS[-1]}"
+            raise ConfigError(f"{self.source} is a haystack without questions; use it with --task {tasks}")
         elif self.source not in SOURCE_NAMES:
-            raise ConfigError(f"unknown source {self.source!r}; choose one of {', '.join(SOURCE_NAMES)}")
+            haystacks = tuple(name for name in HAYSTACKS if name not in SOURCE_NAMES and name != "haystack")
+            raise unknown_choice("source", self.source, SOURCE_NAMES + haystacks)
         elif self.source in MATH_SOURCES:
             raise ConfigError(f"{self.source} holds math problems without passages; use it with --task {MATH_SOURCES[self.source]}")
-        if self.task not in TASKS:
-            raise ConfigError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
         if not self.lengths:
             raise ConfigError("no --len given; pass at least one, e.g. --len 16k")
         if len(set(self.lengths)) != len(self.lengths):
@@ -126,9 +132,9 @@ class BuildConfig:
             if self.chains_outside_budget:
                 raise ConfigError("--chains-outside-budget applies to --task keychain only; drop it")
         if self.key_format is not None and self.key_format not in KEY_FORMATS:
-            raise ConfigError(f"unknown --key-format {self.key_format!r}; choose one of {', '.join(KEY_FORMATS)}")
+            raise unknown_choice("--key-format", self.key_format, KEY_FORMATS)
         if self.executor not in EXECUTORS:
-            raise ConfigError(f"unknown --executor {self.executor!r}; choose one of {', '.join(EXECUTORS)}")
+            raise unknown_choice("--executor", self.executor, EXECUTORS)
         if self.ray_address and self.executor != "ray":
             raise ConfigError("--ray-address applies to --executor ray only; add --executor ray or drop it")
         if self.executor == "ray" and self.workers != 1:

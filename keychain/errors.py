@@ -41,6 +41,21 @@ class PublishError(KeychainError):
     """A folder cannot be published: stale card, changed shard, Hub refusal, no token."""
 
 
+def unknown_choice(what: str, value: object, choices) -> ConfigError:
+    """A ConfigError for a name that is not one of ``choices``, with the closest one if any.
+
+    Example: ``unknown_choice("source", "hotpot", ("hotpotqa", "musique"))`` reads
+    ``unknown source 'hotpot'; did you mean hotpotqa? (choose one of hotpotqa, musique)``.
+    """
+    import difflib
+
+    names = ", ".join(choices)
+    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    if close:
+        return ConfigError(f"unknown {what} {value!r}; did you mean {close[0]}? (choose one of {names})")
+    return ConfigError(f"unknown {what} {value!r}; choose one of {names}")
+
+
 def run_with_one_line_errors(app, expected: type[Exception], debug_variable: str, interrupted: str) -> None:
     """Run a CLI ``app``: ``expected`` errors print ``error: ...`` and exit with their code.
 

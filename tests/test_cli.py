@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,9 @@ def test_verify_notices_a_changed_shard(monkeypatch, capsys, tmp_path, hotpot_fi
 
 BAD_INPUTS = {
     "unknown source": (["--source", "squad"], ["unknown source 'squad'", "hotpotqa"]),
+    "misspelled source": (["--source", "hotpot"], ["unknown source 'hotpot'; did you mean hotpotqa?"]),
+    "misspelled task": (["--task", "multkey"], ["did you mean multikey?"]),
+    "haystack as a QA source": (["--source", "pg19"], ["pg19 is a haystack", "--task multikey, multivalue or niah"]),
     "unknown task": (["--task", "summaries"], ["unknown task", "keychain, plain"]),
     "bad length": (["--len", "16 thousand"], ["--len '16 thousand'", "16k"]),
     "unknown tokenizer": (["--tokenizer", "cl999k_base"], ["unknown tiktoken encoding"]),
@@ -90,6 +94,24 @@ BAD_INPUTS = {
     "hops for plain": (["--task", "plain", "--hops", "3"], ["--hops applies to --task keychain only"]),
     "files for synthetic": (["--source", "synthetic", "--data-files", "x.json"], ["drop --data-files"]),
 }
+
+
+def test_build_help_lists_every_registered_source_and_task_in_80_columns():
+    from keychain.config import EXECUTORS, KEY_FORMATS, TASKS
+    from keychain.sources import SOURCE_NAMES
+    from keychain.tasks import HAYSTACKS
+
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-m", "keychain.cli", "build", "--help"], capture_output=True, text=True, env=env, check=True)
+    text = done.stdout
+    words = set(text.replace(",", " ").replace(".", " ").replace(":", " ").replace("(", " ").replace(")", " ").split())
+    for name in (*SOURCE_NAMES, *TASKS, *EXECUTORS, *KEY_FORMATS, *(h for h in HAYSTACKS if h != "haystack")):
+        assert name in words, name
+    assert "pip install 'keychain[ray]'" in " ".join(text.split())  # no markup swallows [ray]
+    assert "<bool>" not in text and "<list" not in text
+    assert "--chains-outside-budget  keychain: add chains" in text  # a plain switch, no value
+    assert "--len LEN" in text and "--data-files FILE" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ConfigError
+from ..errors import unknown_choice
 from .records import SourceData
 
 
@@ -53,9 +53,7 @@ SOURCE_NAMES = tuple(_MODULES)
 
 def source_loader(name: str) -> Callable[[SourceRequest], SourceData]:
     if name not in _MODULES:
-        raise ConfigError(
-            f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}"
-        )
+        raise unknown_choice("source", name, SOURCE_NAMES)
     module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
     return module.load
 
