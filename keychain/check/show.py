@@ -70,6 +70,33 @@ def _highlight(snippet: str, keys: list[str], question: str) -> Text:
     return text
 
 
+def short_key(key: str) -> str:
+    """A key cut to its first 9 characters where it is long: ``'4cc66601-…'`` for a UUID.
+
+    Example: ``short_key("4cc66601-0b6e-4c2a-9d5b-2f1c0e6a7b88")`` -> ``'4cc66601-…'``;
+    ``short_key("4cc66601")`` -> ``'4cc66601'``
+    """
+    return key if len(key) <= 12 else key[:9] + "…"
+
+
+def chain_table(row: dict) -> Table:
+    """The true chain, one pair per line: full key, its depth, and what it maps to.
+
+    A pair maps to the next line's key (shown short, it is written out on that line) or,
+    last, to the question; so the table fits 80 columns with 36-character UUIDs.
+    """
+    table = Table(title=f"true chain: {row['hops']} hops among {row['num_chains']} chains")
+    table.add_column("step", justify="right")
+    table.add_column("key", no_wrap=True)
+    table.add_column("depth", justify="right", no_wrap=True)
+    table.add_column("maps to")
+    keys = row["chain_keys"]
+    for step, (key, depth) in enumerate(zip(keys, row["chain_depths"]), start=1):
+        target = Text(short_key(keys[step])) if step < len(keys) else Text(row["question"], style="green")
+        table.add_row(str(step), Text(key, style="bold yellow"), f"{depth:.1%}", target)
+    return table
+
+
 def render_row(row: dict, manifest: dict, console: Console, index: int, version: Path) -> None:
     template = template_of(manifest)
     user, context = context_of(row, template)
@@ -85,16 +112,7 @@ def render_row(row: dict, manifest: dict, console: Console, index: int, version:
     console.print(Panel(head, title="keychain show", expand=False))
 
     if row["task"] == "keychain":
-        chain = Table(title=f"true chain: {row['hops']} hops among {row['num_chains']} chains", show_lines=False)
-        chain.add_column("step", justify="right")
-        chain.add_column("key", overflow="fold", min_width=36)
-        chain.add_column("maps to", overflow="fold")
-        chain.add_column("depth", justify="right")
-        keys = row["chain_keys"]
-        for step, (key, depth) in enumerate(zip(keys, row["chain_depths"]), start=1):
-            target = keys[step] if step < len(keys) else Text(row["question"], style="green")
-            chain.add_row(str(step), Text(key, style="bold yellow"), target, f"{depth:.1%}")
-        console.print(chain)
+        console.print(chain_table(row))
 
     if row.get("needles") or not row["gold_titles"]:  # retrieval and math rows: keychain/tasks/show.py
         from ..tasks.show import render_needles
@@ -110,7 +128,8 @@ def render_row(row: dict, manifest: dict, console: Console, index: int, version:
     for title, depth in zip(row["gold_titles"], row["gold_depths"]):
         gold.add_row(title, f"{depth:.1%}")
     console.print(gold)
-    console.print(f"context map: [{position_map(row['gold_depths'], row['chain_depths'] or [])}]  (G gold, 1..n chain pairs)")
+    console.print("context map, start to end (G gold document, 1..n true-chain pairs):")
+    console.print(f"[{position_map(row['gold_depths'], row['chain_depths'] or [])}]", markup=False)
 
     keys = row["chain_keys"] or []
     console.rule("prompt excerpts")
