@@ -162,6 +162,8 @@ def _refresh_card(out: Path) -> None:
         typer.echo(f"card: {write_card(out)}")
     except KeychainError as error:
         typer.echo(f"card not written: {error}")
+    except OSError as error:  # a read-only folder: the build or the table still stands
+        typer.echo(f"card not written: cannot write {Path(out) / 'README.md'} ({error.strerror or error})")
 
 
 @app.command("mix")
@@ -239,20 +241,27 @@ def verify(
 def stats(
     out: Path = typer.Argument(Path("data"), metavar="OUT", help="Output folder of a build."),
     config: List[str] = typer.Option([], "--config", metavar="NAME", help="Config to describe (repeat the flag for several; default: all)."),
+    plots_dir: Optional[Path] = typer.Option(
+        None, "--plots-dir", metavar="DIR", help="Write the plots to DIR/<config>/v<N>/ instead of OUT/<config>/v<N>/stats/ (for a read-only OUT)."
+    ),
 ) -> None:
     """Print a table per config and draw its plots."""
     from .check.plots import write_plots
     from .check.stats import stats_of, stats_table
-    from .publish.card import write_card
     from .store.folder import newest_versions
 
     console = Console()
     for published in newest_versions(out, config or None):
         numbers = stats_of(published)
         console.print(stats_table(numbers))
-        for path in write_plots(numbers, published.stats_dir):
-            typer.echo(f"plot: {path}")
-    typer.echo(f"card: {write_card(out)}")
+        folder = plots_dir / published.config_name / published.version if plots_dir else published.stats_dir
+        try:
+            for path in write_plots(numbers, folder):
+                typer.echo(f"plot: {path}")
+        except OSError as error:
+            typer.echo(f"plots not written: cannot write to {folder} ({error.strerror or error}); pass --plots-dir DIR")
+    if plots_dir is None:  # the card shows the plots inside OUT only
+        _refresh_card(out)
 
 
 @app.command()

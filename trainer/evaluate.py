@@ -44,24 +44,48 @@ def format_table(groups: list[dict]) -> str:
 
 
 def plot_by_length(groups: list[dict], path: Path, title: str) -> None:
+    """pass@1 against prompt length, one line per data source.
+
+    Each source has its own marker and line style and is nudged sideways a little
+    (lengths are a log scale), so sources with equal scores stay visible side by side.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from keychain.rows.spec import length_label
+
+    sources = sorted({group["data_source"] for group in groups})
+    styles = [("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", "-"), ("P", "--")]
     figure, axis = plt.subplots(figsize=(6, 4))
-    for source in sorted({group["data_source"] for group in groups}):
+    for number, source in enumerate(sources):
         points = [(g["target_len"], g["pass_at_1"]) for g in groups if g["data_source"] == source]
-        axis.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=source)
+        nudge = 2 ** (0.04 * (number - (len(sources) - 1) / 2))  # a few percent of an octave
+        marker, line = styles[number % len(styles)]
+        axis.plot([p[0] * nudge for p in points], [p[1] for p in points], marker=marker, linestyle=line,
+                  markerfacecolor="none" if number % 2 else None, label=source)
+    lengths = sorted({group["target_len"] for group in groups})
     axis.set_xscale("log", base=2)
+    axis.set_xticks(lengths, [length_label(n) for n in lengths])
+    axis.minorticks_off()
     axis.set_xlabel("prompt length (tokens)")
     axis.set_ylabel("pass@1")
     axis.set_ylim(-0.02, 1.02)
-    axis.set_title(title)
+    axis.set_title(title, fontsize=10)
     axis.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def model_label(model: str, parts: int = 4) -> str:
+    """A model or data path as the plot names it: its last ``parts`` parts (a Hub id whole).
+
+    Example: ``model_label("runs/tiny/stages/stage2/final")`` -> ``'tiny/stages/stage2/final'``
+    (not just ``final``, the name every stage's output shares).
+    """
+    return "/".join(Path(model).parts[-parts:])
 
 
 def write_report(groups: list[dict], out: Path, meta: dict) -> tuple[Path, Path]:
@@ -69,5 +93,6 @@ def write_report(groups: list[dict], out: Path, meta: dict) -> tuple[Path, Path]
     out.mkdir(parents=True, exist_ok=True)
     json_path, png_path = out / "eval.json", out / "eval.png"
     write_json(json_path, {**meta, "groups": groups})
-    plot_by_length(groups, png_path, f"pass@1 of {Path(meta['model']).name}")
+    title = f"pass@1 of {model_label(meta['model'])}\non {model_label(meta['data'])}, {meta['n']} completions per row"
+    plot_by_length(groups, png_path, title)
     return json_path, png_path

@@ -1,18 +1,23 @@
 """The PNG plots of ``keychain stats``, drawn headless with matplotlib's Agg canvas.
 
-Three small histograms per config version, written to ``OUT/<config>/v<N>/stats/``:
+Small histograms per config version, written to ``OUT/<config>/v<N>/stats/`` (or a
+``--plots-dir``); which ones depends on the rows' tasks (``plot_names``):
 
-* ``prompt_lengths.png``: prompt tokens per row against the budget and the 97% floor;
-* ``gold_depths.png``: where the gold (supporting) documents sit in the context;
+* ``prompt_lengths.png``: prompt tokens per row, the whole range from the 97% floor to
+  the budget beside a zoom on the rows themselves (they sit within a few tenths of a
+  percent of the budget, so a single axis squeezes them into a few bars);
+* ``gold_depths.png``: where the gold (supporting) documents sit (KeyChain and plain QA);
 * ``chain_depths.png``: where the true chain's pairs sit, one colour per pair in chain
-  order (KeyChain configs only).
+  order (KeyChain);
+* ``needle_depths.png``: where the needles sit (multikey, multivalue, niah).
 
 No pyplot state is used, the default style is forced and the PNG ``Software`` chunk is
 dropped, so the bytes depend only on the rows and the matplotlib version: re-running
 on an unchanged folder rewrites nothing.
 
-Example: ``write_plots(stats_of(published), published.stats_dir)`` ->
-``[.../stats/prompt_lengths.png, .../stats/gold_depths.png, .../stats/chain_depths.png]``.
+Example: ``plot_names(("keychain",))`` ->
+``('prompt_lengths.png', 'gold_depths.png', 'chain_depths.png')``, and
+``write_plots(stats_of(published), published.stats_dir)`` writes those three files.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from pathlib import Path
 from ..rows.spec import FILL_FLOOR
 from ..store.files import write_bytes_atomic
 from ..store.folder import Published
-from .stats import ConfigStats, stats_of
+from ..tasks import RETRIEVAL_TASKS
+from .stats import ConfigStats, config_tasks, stats_of
 
-PLOT_FILES = ("prompt_lengths.png", "gold_depths.png", "chain_depths.png")
+PLOT_FILES = ("prompt_lengths.png", "gold_depths.png", "chain_depths.png", "needle_depths.png")
 DEPTH_BINS = 20  # bins of 5% of the context each
 FIGURE_INCHES = (6.4, 3.4)  # 640 x 340 pixels at PLOT_DPI
 PLOT_DPI = 100
@@ -47,47 +53,101 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
-def plot_prompt_lengths(stats: ConfigStats):
+def plot_names(tasks: tuple[str, ...]) -> tuple[str, ...]:
+    """The plots that apply to rows of ``tasks``, in ``PLOT_FILES`` order."""
+    wanted = {"prompt_lengths.png"}
+    for task in tasks:
+        if task in ("keychain", "plain"):
+            wanted.add("gold_depths.png")
+        if task == "keychain":
+            wanted.add("chain_depths.png")
+        if task in RETRIEVAL_TASKS:
+            wanted.add("needle_depths.png")
+    return tuple(name for name in PLOT_FILES if name in wanted)
+
+
+def _integer_counts(ax) -> None:
     from matplotlib.ticker import MaxNLocator
 
-    figure, ax = _figure()
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _legend(ax, **options) -> None:
+    """A legend when something is labelled (matplotlib warns on an empty one)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, frameon=False, **options)
+
+
+def _length_bins(low: int, high: int, budget: int, bins: int) -> range:
+    """Bin edges of whole tokens that end at ``budget + 1``: no bar straddles the budget line."""
+    width = max(1, math.ceil((high - low) / bins))  # tokens per bin
+    first = budget + 1 - width * math.ceil((budget + 1 - low) / width)
+    return range(first, max(high, budget) + width + 1, width)
+
+
+def plot_prompt_lengths(stats: ConfigStats):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=FIGURE_INCHES, dpi=PLOT_DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    whole, zoom = figure.subplots(1, 2, width_ratios=(1, 2), sharey=False)
     budget, floor = stats.target_len, math.ceil(FILL_FLOOR * stats.target_len)
     values = stats.n_tokens_values
-    low = min([floor, *values]) - max(1, budget // 400)
-    high = max([budget, *values]) + max(1, budget // 400)
-    width = max(1, math.ceil((high - low) / 40))  # tokens per bin
-    # edges step down from budget + 1, so the last bin below the line holds exactly n <= budget
-    first = budget + 1 - width * math.ceil((budget + 1 - low) / width)
-    ax.hist(values, bins=range(first, high + width, width), color="#4C72B0", edgecolor="white", linewidth=0.5)
-    ax.axvline(budget, color="#C44E52", linestyle="--", linewidth=1.2, label=f"budget {budget:,}")
-    ax.axvline(floor, color="#555555", linestyle=":", linewidth=1.2, label=f"97% floor {floor:,}")
-    median = f", median fill {stats.fill['median']:.1%}" if stats.fill else ""
-    ax.set_title(f"{stats.config_name} {stats.version}: prompt length of {stats.rows:,} rows{median}", fontsize=10)
-    ax.set_xlabel(f"prompt length (tokens, {stats.tokenizer})")
-    ax.set_ylabel("rows")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    low, high = min([floor, *values]), max([budget, *values])
+    style = {"color": "#4C72B0", "edgecolor": "white", "linewidth": 0.5}
+    whole.hist(values, bins=_length_bins(low, high, budget, 20), **style)
+    whole.set_title("97% floor to budget", fontsize=9)
+    near_low, near_high = min(values, default=budget), max([budget, *values])
+    zoom.hist(values, bins=_length_bins(near_low, near_high, budget, 30), **style)
+    zoom.set_title(f"zoom: {near_low:,} to {near_high:,} tokens", fontsize=9)
+    for ax in (whole, zoom):
+        ax.axvline(budget, color="#C44E52", linestyle="--", linewidth=1.2, label=f"budget {budget:,}")
+        _integer_counts(ax)
+        ax.tick_params(axis="x", labelsize=7)
+    whole.xaxis.set_major_locator(MaxNLocator(3))
+    whole.axvline(floor, color="#555555", linestyle=":", linewidth=1.2, label=f"97% floor {floor:,}")
+    whole.set_ylabel("rows")
+    figure.supxlabel(f"prompt length (tokens, {stats.tokenizer})", fontsize=9)
+    median = f", median fill {stats.fill['median']:.2%}" if stats.fill else ""
+    figure.suptitle(f"{stats.config_name} {stats.version}: prompt length of {stats.rows:,} rows{median}", fontsize=10)
+    _legend(whole, loc="upper left")
     return figure
 
 
 def _depth_axes(ax, what: str, total: int) -> None:
+    """Depth axis, whole counts, and the count per bin of a uniform spread (when ``total``)."""
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"position of the {what} in the context (0 = start, 1 = end)")
+    _integer_counts(ax)
     if total:
         expected = total / DEPTH_BINS
         ax.axhline(expected, color="#555555", linestyle=":", linewidth=1.2, label=f"uniform ({expected:,.1f} per bin)")
 
 
-def plot_gold_depths(stats: ConfigStats):
+def _depth_histogram(stats: ConfigStats, depths: tuple[float, ...], what: str, colour: str, requested=()):
+    """Where ``depths`` sit; against the requested depths (niah) or else a uniform spread."""
     figure, ax = _figure()
-    ax.hist(stats.gold_depths, bins=DEPTH_BINS, range=(0, 1), color="#55A868", edgecolor="white", linewidth=0.5)
-    _depth_axes(ax, "gold document", len(stats.gold_depths))
-    ax.set_ylabel("gold documents")
-    ax.set_title(
-        f"{stats.config_name} {stats.version}: where the {len(stats.gold_depths):,} gold documents sit", fontsize=10
-    )
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.hist(depths, bins=DEPTH_BINS, range=(0, 1), color=colour, edgecolor="white", linewidth=0.5)
+    _depth_axes(ax, what, 0 if requested else len(depths))
+    for depth in requested:
+        ax.axvline(depth, color="#C44E52", linestyle="--", linewidth=1)
+    if requested:
+        ax.set_xlim(-0.01, 1.01)  # lines at 0% and 100% stay visible off the frame
+    ax.set_ylabel(f"{what}s")
+    note = " (dashed: requested depths)" if requested else ""
+    ax.set_title(f"{stats.config_name} {stats.version}: where the {len(depths):,} {what}s sit{note}", fontsize=10)
+    _legend(ax, loc="best")
     return figure
+
+
+def plot_gold_depths(stats: ConfigStats):
+    return _depth_histogram(stats, stats.gold_depths, "gold document", "#55A868")
+
+
+def plot_needle_depths(stats: ConfigStats):
+    return _depth_histogram(stats, stats.needle_depths, "needle", "#8172B2", tuple(stats.requested_depths or ()))
 
 
 def plot_chain_depths(stats: ConfigStats):
@@ -107,39 +167,53 @@ def plot_chain_depths(stats: ConfigStats):
     _depth_axes(ax, "true-chain pair", total)
     ax.set_ylabel("true-chain pairs")
     ax.set_title(f"{stats.config_name} {stats.version}: where the true chain's {pairs} pairs sit", fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    _legend(ax, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
 
-def render_plots(stats: ConfigStats) -> dict[str, bytes]:
-    """File name -> PNG bytes; the chain plot only for KeyChain configs."""
+_PLOTTERS = {
+    "prompt_lengths.png": plot_prompt_lengths,
+    "gold_depths.png": plot_gold_depths,
+    "chain_depths.png": plot_chain_depths,
+    "needle_depths.png": plot_needle_depths,
+}
+
+
+def render_plots(stats: ConfigStats, names: tuple[str, ...] | None = None) -> dict[str, bytes]:
+    """File name -> PNG bytes, for ``names`` (default: those that apply to the rows)."""
     import matplotlib.style
 
-    plots = {"prompt_lengths.png": plot_prompt_lengths, "gold_depths.png": plot_gold_depths}
-    if stats.chain_depths:
-        plots["chain_depths.png"] = plot_chain_depths
+    if names is None:
+        names = plot_names(stats.tasks)
     with matplotlib.style.context("default"):  # a user's matplotlibrc must not change the bytes
-        return {name: _png(plot(stats)) for name, plot in plots.items()}
+        return {name: _png(_PLOTTERS[name](stats)) for name in names}
 
 
 def write_plots(stats: ConfigStats, folder: Path) -> list[Path]:
-    """Write the plots into ``folder`` (atomically, only where the bytes changed)."""
-    paths = []
-    for name, data in render_plots(stats).items():
+    """Write the plots into ``folder`` (atomically, only where the bytes changed).
+
+    Plot files of ours that no longer apply (a retrieval config's gold-document plot
+    drawn by an earlier version) are removed. An ``OSError`` (read-only folder) is the
+    caller's to report.
+    """
+    folder = Path(folder)
+    drawn = render_plots(stats)
+    for name in PLOT_FILES:
+        if name not in drawn:
+            (folder / name).unlink(missing_ok=True)
+    for name, data in drawn.items():
         write_bytes_atomic(folder / name, data)
-        paths.append(Path(folder) / name)
-    return paths
+    return [folder / name for name in drawn]
 
 
-def existing_plots(published: Published) -> list[str]:
-    """The plot files present for a version, in ``PLOT_FILES`` order."""
-    return [name for name in PLOT_FILES if (published.stats_dir / name).is_file()]
+def expected_plots(published: Published) -> tuple[str, ...]:
+    return plot_names(config_tasks(published.manifest))
 
 
-def ensure_plots(published: Published, refresh: bool = False) -> list[Path]:
-    """Write a version's plots when any is missing (or always, with ``refresh``)."""
-    task = published.manifest.get("config", {}).get("task")
-    expected = PLOT_FILES if task == "keychain" else PLOT_FILES[:2]
-    if not refresh and all((published.stats_dir / name).is_file() for name in expected):
-        return [published.stats_dir / name for name in expected]
-    return write_plots(stats_of(published), published.stats_dir)
+def missing_plots(published: Published) -> dict[Path, bytes]:
+    """The plots of a version not on disk yet, drawn in memory (nothing is written)."""
+    missing = tuple(name for name in expected_plots(published) if not (published.stats_dir / name).is_file())
+    if not missing:
+        return {}
+    drawn = render_plots(stats_of(published), missing)
+    return {published.stats_dir / name: data for name, data in drawn.items()}

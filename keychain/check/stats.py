@@ -35,6 +35,8 @@ STAT_COLUMNS = (
     "num_chains",
     "gold_depths",
     "chain_depths",
+    "needle_depth",  # this and the next: schema version 2 only (retrieval, math, mixes)
+    "needle_depths",
 )
 
 
@@ -54,6 +56,17 @@ def distribution(values: Iterable[Any]) -> dict:
 
 def format_distribution(counts: dict, total: int) -> str:
     return ", ".join(f"{value}: {n} ({100 * n / total:.0f}%)" for value, n in counts.items()) if total else "-"
+
+
+def known(counts: dict) -> bool:
+    """Whether a distribution holds anything but "n/a" (a row that does not apply)."""
+    return any(value != "n/a" for value in counts)
+
+
+def config_tasks(manifest: dict) -> tuple[str, ...]:
+    """The tasks of a version's rows: its task, or a mix's component tasks."""
+    config = manifest.get("config", {})
+    return tuple(config.get("tasks") or [config.get("task", "keychain")])
 
 
 def answer_words(answers: list[str] | None) -> int:
@@ -82,6 +95,10 @@ class ConfigStats:
     n_tokens_values: tuple[int, ...]
     gold_depths: tuple[float, ...]  # every gold document of every row, 0 = start of context
     chain_depths: tuple[tuple[float, ...], ...]  # per row: depth of pair 1..hops of the true chain
+    needles: dict | None = None  # needles per row (retrieval rows)
+    needle_depths: tuple[float, ...] = ()  # every needle of every row, 0 = start of context
+    requested_depths: dict | None = None  # niah: requested needle depth (0..1) -> rows
+    tasks: tuple[str, ...] = ("keychain",)  # the rows' tasks (a mix has several)
 
 
 def compute_stats(rows: Iterable[dict], manifest: dict) -> ConfigStats:
@@ -89,7 +106,9 @@ def compute_stats(rows: Iterable[dict], manifest: dict) -> ConfigStats:
     config = manifest.get("config", {})
     target_len = int(config.get("target_len") or (rows[0]["target_len"] if rows else 0))
     n_tokens = [row["n_tokens"] for row in rows]
-    keychain = config.get("task", "keychain") == "keychain"
+    keychain = "keychain" in config_tasks(manifest)
+    needles = [row.get("needle_depths") for row in rows if row.get("needle_depths") is not None]
+    requested = [row.get("needle_depth") for row in rows if row.get("needle_depth") is not None]
     return ConfigStats(
         config_name=manifest["config_name"],
         version=manifest["version"],
@@ -102,12 +121,16 @@ def compute_stats(rows: Iterable[dict], manifest: dict) -> ConfigStats:
         num_docs=summarize(row["num_docs"] for row in rows),
         num_chains=summarize(row["num_chains"] for row in rows) if keychain else None,
         answer_words=summarize(answer_words(row["answers"]) for row in rows),
-        hops=distribution(row["hops"] for row in rows) if keychain else {},
+        hops=distribution(row["hops"] for row in rows if row["hops"] is not None) if keychain else {},
         qa_hops=distribution(row["qa_hops"] for row in rows),
         question_types=distribution(row["question_type"] for row in rows),
         n_tokens_values=tuple(n_tokens),
         gold_depths=tuple(d for row in rows for d in row["gold_depths"] or ()),
-        chain_depths=tuple(tuple(row["chain_depths"] or ()) for row in rows) if keychain else (),
+        chain_depths=tuple(tuple(row["chain_depths"]) for row in rows if row["chain_depths"]) if keychain else (),
+        needles=summarize(len(depths) for depths in needles),
+        needle_depths=tuple(d for depths in needles for d in depths),
+        requested_depths=dict(sorted(Counter(requested).items())) or None,
+        tasks=config_tasks(manifest),
     )
 
 
@@ -115,7 +138,8 @@ def read_stat_rows(published: Published) -> list[dict]:
     """The ``STAT_COLUMNS`` of every row of a version (the prompts are not read)."""
     rows: list[dict] = []
     for path in published.shard_paths():
-        rows.extend(pq.read_table(path, columns=list(STAT_COLUMNS)).to_pylist())
+        present = set(pq.read_schema(path).names)  # schema version 1 has no needle columns
+        rows.extend(pq.read_table(path, columns=[c for c in STAT_COLUMNS if c in present]).to_pylist())
     return rows
 
 
@@ -142,11 +166,18 @@ def stats_table(stats: ConfigStats):
     table.add_row("rows", f"{stats.rows:,}")
     table.add_row(f"prompt tokens ({stats.tokenizer})", _span(stats.n_tokens))
     table.add_row("fill ratio (tokens / budget)", _span(stats.fill, "{:.2%}"))
-    table.add_row("documents per row", _span(stats.num_docs))
+    if stats.num_docs:
+        table.add_row("documents per row", _span(stats.num_docs))
     if stats.num_chains:
         table.add_row("chains per row", _span(stats.num_chains))
         table.add_row("hops (keys per chain)", format_distribution(stats.hops, stats.rows))
-    table.add_row("source reasoning hops", format_distribution(stats.qa_hops, stats.rows))
-    table.add_row("question type", format_distribution(stats.question_types, stats.rows))
+    if stats.needles:
+        table.add_row("needles per row", _span(stats.needles))
+    if stats.requested_depths:
+        by_percent = {f"{depth:.0%}": rows for depth, rows in stats.requested_depths.items()}
+        table.add_row("requested needle depth", format_distribution(by_percent, stats.rows))
+    for label, counts in (("source reasoning hops", stats.qa_hops), ("question type", stats.question_types)):
+        if known(counts):  # rows without the field (retrieval, math) are left out, not "n/a 100%"
+            table.add_row(label, format_distribution(counts, stats.rows))
     table.add_row("answer length (words)", _span(stats.answer_words, "{:g}"))
     return table

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Collection
 
-from ..check.plots import PLOT_FILES
+from ..check.plots import expected_plots
 from ..store.files import write_bytes_atomic
 from ..store.folder import (
     Published,
@@ -38,6 +39,7 @@ PLOT_ALT = {
     "prompt_lengths.png": "histogram of prompt lengths in tokens, with the budget and the 97% floor",
     "gold_depths.png": "histogram of where the gold documents sit in the context",
     "chain_depths.png": "histogram of where the true chain's key-value pairs sit in the context",
+    "needle_depths.png": "histogram of where the needles sit in the context",
 }
 _SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 
@@ -88,8 +90,11 @@ def describe_inputs(manifest: dict) -> str:
     return f"the Hub dataset `{hub_id}`, split `{manifest['split']}`"
 
 
-def config_context(published: Published) -> dict:
-    """One config's row of the card's tables, from its manifest only."""
+def config_context(published: Published, drawn: Collection[Path] = ()) -> dict:
+    """One config's row of the card's tables, from its manifest and its plots on disk.
+
+    ``drawn`` names plot files a push is about to write: they count as present.
+    """
     manifest, config = published.manifest, published.manifest["config"]
     info = source_info(config["source"])
     lengths = manifest.get("lengths", {})
@@ -117,8 +122,8 @@ def config_context(published: Published) -> dict:
         "command": manifest["command"],
         "plots": [
             {"alt": PLOT_ALT[name], "path": f"{published.folder}/stats/{name}"}
-            for name in PLOT_FILES
-            if (published.stats_dir / name).is_file()
+            for name in expected_plots(published)
+            if (published.stats_dir / name).is_file() or published.stats_dir / name in drawn
         ],
     }
 
@@ -136,7 +141,7 @@ def schema_rows(configs: list[Published]) -> list[dict]:
     return [{"name": name, "type": dtype, "meaning": COLUMN_MEANINGS.get(name, "")} for name, dtype in types.items()]
 
 
-def render_card(configs: list[Published], repo_id: str | None = None) -> str:
+def render_card(configs: list[Published], repo_id: str | None = None, drawn: Collection[Path] = ()) -> str:
     """The card text for ``configs`` as they would be published at ``repo_id``."""
     from huggingface_hub import DatasetCard
 
@@ -146,7 +151,7 @@ def render_card(configs: list[Published], repo_id: str | None = None) -> str:
         data,
         template_str=TEMPLATE.read_text(encoding="utf-8"),
         pretty_name=data.pretty_name,
-        configs=[config_context(c) for c in configs],
+        configs=[config_context(c, drawn) for c in configs],
         repo_id=repo_id or PLACEHOLDER_REPO,
         repo_known=repo_id is not None,
         schema_version=", ".join(sorted({str(c.manifest["schema_version"]) for c in configs})),

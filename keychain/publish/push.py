@@ -1,12 +1,14 @@
 """``keychain push``: publish an output folder to a Hugging Face dataset repository.
 
-One push is: make sure the plots exist, render the card, check the folder
+One push is: draw the plots that are missing, render the card, check the folder
 (``keychain.publish.preflight``), then ``create_repo`` (if missing), one ``create_commit`` of
 explicit ``CommitOperationAdd`` operations (never a delete), and a tag per pushed
 config version (``<config>-v<N>``), so ``load_dataset(repo, config, revision=tag)``
 keeps returning exactly those rows. Each config's files go to its own folder
 (``<config>/v<N>/``), so a push never touches another config or an earlier version.
-``--dry-run`` stops before the network and prints every operation and the card diff.
+``--dry-run`` stops before the network and prints every operation and the card diff;
+it writes nothing (missing plots are drawn in memory to size them; a real push writes
+them before its commit).
 
 Example: ``plan_push(OUT, "someone/test")`` for a folder with one 4k config ->
 ``PushPlan(uploads=[README.md, synthetic-keychain-4k/v1/train-00000-of-00001.parquet,
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import __version__
-from ..check.plots import ensure_plots
+from ..check.plots import expected_plots, missing_plots
 from ..errors import PublishError
 from ..store.files import write_bytes_atomic
 from ..store.folder import (
@@ -64,17 +66,21 @@ class PushPlan:
     previous_label: str
     checked: tuple[str, ...] = field(default=())  # the checks passed while planning
     notes: tuple[str, ...] = field(default=())
+    drawn: dict = field(default_factory=dict)  # plot path -> PNG bytes, not on disk yet
 
     @property
     def commit_message(self) -> str:
         return f"keychain {__version__}: " + ", ".join(f"{p.config_name} {p.version}" for p in self.pushed)
 
 
-def version_files(published: Published) -> list[Path]:
-    """A version's files to publish: shards, manifest, plots (never ``.progress``)."""
-    shards = published.shard_paths()
-    plots = sorted((published.stats_dir).glob("*.png"))
-    return [*shards, published.path / MANIFEST, *plots]
+def version_files(published: Published, drawn: dict | None = None) -> list[Path]:
+    """A version's files to publish: shards, manifest, its plots (never ``.progress``).
+
+    Plots count when on disk or in ``drawn`` (about to be written).
+    """
+    plots = [published.stats_dir / name for name in expected_plots(published)]
+    plots = [path for path in plots if path.is_file() or path in (drawn or {})]
+    return [*published.shard_paths(), published.path / MANIFEST, *plots]
 
 
 def _listed(out: Path, pushed: list[Published], record: dict | None) -> tuple[list[Published], list[str]]:
@@ -93,7 +99,7 @@ def _listed(out: Path, pushed: list[Published], record: dict | None) -> tuple[li
 
 
 def plan_push(out: Path, repo: str, names: list[str] | None = None, private: bool = False) -> PushPlan:
-    """Everything a push would send, computed locally; writes only missing plots.
+    """Everything a push would send, computed locally; writes nothing.
 
     The shards are checked against their manifests first, so a changed file stops the
     push before anything else reads it.
@@ -102,14 +108,16 @@ def plan_push(out: Path, repo: str, names: list[str] | None = None, private: boo
     repo_id = parse_repo_id(repo)
     pushed = newest_versions(out, names)
     shards_checked = check_shards(pushed)  # before the plots read the shards
-    for published in pushed:
-        ensure_plots(published)
+    drawn = {path: data for published in pushed for path, data in missing_plots(published).items()}
     record = read_push_record(out, repo_id)
     listed, notes = _listed(out, pushed, record)
-    card = render_card(sorted(listed, key=publish_order), repo_id)
+    card = render_card(sorted(listed, key=publish_order), repo_id, drawn)
     uploads = [Upload(CARD, None, len(card.encode("utf-8")))]
     for published in pushed:
-        uploads += [Upload(path.relative_to(out).as_posix(), path, path.stat().st_size) for path in version_files(published)]
+        uploads += [
+            Upload(path.relative_to(out).as_posix(), path, len(drawn[path]) if path in drawn else path.stat().st_size)
+            for path in version_files(published, drawn)
+        ]
     if record and record.get("card") is not None:
         previous, label = record["card"], f"the card last pushed to {repo_id}"
     elif (out / CARD).is_file():
@@ -118,7 +126,7 @@ def plan_push(out: Path, repo: str, names: list[str] | None = None, private: boo
         previous, label = "", "no card"
     return PushPlan(
         repo_id, private, tuple(pushed), tuple(listed), card, tuple(uploads),
-        tuple(p.tag for p in pushed), previous, label, (shards_checked,), tuple(notes),
+        tuple(p.tag for p in pushed), previous, label, (shards_checked,), tuple(notes), drawn,
     )
 
 
@@ -149,7 +157,10 @@ def describe(plan: PushPlan, checks: list[str]) -> list[str]:
     lines += [f"note: {note}" for note in plan.notes]
     lines.append(f"create_repo {plan.repo_id} (dataset, {visibility}; kept as it is if it exists)")
     lines.append(f'create_commit "{plan.commit_message}": {len(plan.uploads)} files, {_size(total)}, no deletions')
-    lines += [f"  add {u.path_in_repo} ({_size(u.size)})" for u in plan.uploads]
+    lines += [
+        f"  add {u.path_in_repo} ({_size(u.size)}{', drawn when pushed' if u.local in plan.drawn else ''})"
+        for u in plan.uploads
+    ]
     lines += [f"create_tag {tag} (at that commit; kept as it is if it exists)" for tag in plan.tags]
     diff = card_diff(plan)
     lines.append(f"card diff against {plan.previous_label}:" if diff else f"card unchanged from {plan.previous_label}")
@@ -189,6 +200,8 @@ def execute(
 ) -> str:
     """Send the plan: create_repo, one create_commit, the tags; return the commit URL."""
     repo_id = plan.repo_id
+    for path, data in plan.drawn.items():  # the plots the card shows, written before the commit reads them
+        write_bytes_atomic(path, data)
 
     def hub(action, call):
         return call_hub(action, call, repo_id, policy, sleep, log)

@@ -34,6 +34,41 @@ def test_cli_stats_card_and_dry_run(out, monkeypatch, capsys):
     assert f"card diff against {out / CARD}:" in stdout
 
 
+def read_only(monkeypatch):
+    """Every write of plots and card fails as on a read-only mount (root ignores chmod)."""
+    import errno
+
+    def refuse(path, data):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr("keychain.check.plots.write_bytes_atomic", refuse)
+    monkeypatch.setattr("keychain.publish.card.write_bytes_atomic", refuse)
+
+
+def test_stats_on_a_read_only_folder_prints_its_table_and_where_plots_were_not_written(out, monkeypatch, capsys):
+    read_only(monkeypatch)
+    code, stdout, err = cli(monkeypatch, capsys, "stats", out, "--config", "synthetic-keychain-4k")
+    assert code == 0 and err == ""
+    assert "synthetic-keychain-4k v1: 12 rows" in stdout and "fill ratio" in stdout
+    stats_dir = out / "synthetic-keychain-4k" / "v1" / "stats"
+    assert f"plots not written: cannot write to {stats_dir} (Read-only file system); pass --plots-dir DIR" in stdout
+    assert f"card not written: cannot write {out / CARD} (Read-only file system)" in stdout
+
+
+def test_stats_plots_dir_writes_outside_the_folder(out, monkeypatch, capsys, tmp_path):
+    before = sorted(out.rglob("*"))
+    code, stdout, _ = cli(monkeypatch, capsys, "stats", out, "--plots-dir", tmp_path / "plots")
+    assert code == 0 and sorted(out.rglob("*")) == before  # nothing written into OUT, the card neither
+    written = sorted(p.relative_to(tmp_path / "plots").as_posix() for p in (tmp_path / "plots").rglob("*.png"))
+    assert "synthetic-keychain-4k/v1/chain_depths.png" in written and len(written) == 6
+
+
+def test_push_dry_run_on_a_read_only_folder_succeeds(out, monkeypatch, capsys):
+    read_only(monkeypatch)
+    code, stdout, err = cli(monkeypatch, capsys, "push", out, "--repo", REPO, "--dry-run")
+    assert code == 0 and err == "" and "drawn when pushed" in stdout
+
+
 @pytest.mark.parametrize("args, fragment", [
     (("push", "{out}", "--repo", "https://huggingface.co/someone/test", "--dry-run"), "names a model repository"),
     (("push", "{out}", "--repo", REPO, "--config", "nope", "--dry-run"), "--config nope is not a finished config"),

@@ -119,6 +119,25 @@ def test_dry_run_lists_every_operation_and_the_card_diff_without_calling_the_hub
     assert not push_record_path(out, REPO).exists() and not (out / CARD).exists()
 
 
+def snapshot(folder: Path) -> dict:
+    return {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_dry_run_writes_nothing_yet_lists_and_cards_the_plots_a_push_would_draw(out):
+    before = snapshot(out)
+    assert not any(path.suffix == ".png" for path in before)
+    plan, lines = run(out, RecordingApi(), dry_run=True)
+    assert snapshot(out) == before  # no plots, no card, no push record
+    drawn = [line for line in lines if line.endswith(", drawn when pushed)")]
+    assert len(drawn) == 6 and all("/stats/" in line for line in drawn)
+    assert "synthetic-keychain-4k/v1/stats/chain_depths.png" in plan.card  # the card a push would send
+    api = RecordingApi()
+    pushed, _ = run(out, api)
+    assert pushed.card == plan.card
+    assert sorted(p.name for p in (out / "synthetic-keychain-4k" / "v1" / "stats").iterdir()) == [
+        "chain_depths.png", "gold_depths.png", "prompt_lengths.png"]
+
+
 def test_transient_errors_are_retried_and_a_permanent_one_stops_in_one_line(out):
     api = RecordingApi(fail={"create_commit": [hub_error(503), ConnectionResetError("reset")]})
     run(out, api)
