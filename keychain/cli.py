@@ -204,7 +204,6 @@ def verify(
     limit: int = typer.Option(20, "--list", metavar="N", help="Failing rows to list."),
 ) -> None:
     """Re-check every row of every finished build; exit 1 on any failure."""
-    from .check.row_checks import CHECKS
     from .check.verify import verify_folder
 
     console = Console()
@@ -216,11 +215,14 @@ def verify(
         table.add_column("what it checks", style="dim")
         table.add_column("failing", justify="right")
         table.add_column("reported", justify="right")
-        for name, description in CHECKS:
+        for name, description in report.checks:
             failing = report.failures.get(name, 0)
             noted = report.noted.get(name, 0)
             table.add_row(name, description, f"[red]{failing}[/red]" if failing else "0", str(noted) if noted else "")
         console.print(table)
+        for name, ids in sorted(report.noted_ids.items()):
+            more = f", ... ({report.noted[name]} in all)" if report.noted[name] > len(ids) else ""
+            console.print(f"reported {name}: {', '.join(ids)}{more}", highlight=False)
         for problem in report.file_problems:
             console.print(f"[red]FAIL[/red] {report.path}: {problem}")
         for row_report in report.failed_rows[:limit]:

@@ -53,10 +53,15 @@ def _version_number(path: Path) -> int | None:
 
 
 def _read_version(version: Path) -> ShardSet:
+    from keychain.errors import KeychainError
+    from keychain.store.versions import shard_file
+
     try:
         manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
-        files = tuple(version / shard["file"] for shard in manifest["shards"])
+        files = tuple(shard_file(version, shard["file"]) for shard in manifest["shards"])  # never outside the folder
         rows = int(manifest["counts"]["built"])
+    except KeychainError as error:
+        raise DataError(str(error)) from error
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DataError(f"{version / MANIFEST} is unreadable ({type(error).__name__}); rebuild {version.parent.name}") from error
     missing = [f.name for f in files if not f.is_file()]

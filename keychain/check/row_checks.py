@@ -30,12 +30,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..rows.chains import find_pairs, key_occurrences, resolve_chain
+from ..rows.chains import FoundPair, find_pairs, key_occurrences, resolve_chain
 from ..rows.prompts import PromptTemplate
 from ..rows.spec import FILL_FLOOR
 from ..rows.tokens import TokenCounter
 from ..store.schema import SCHEMA
-from ..tasks import TASK_SOURCES, UNPADDED_TASKS
+from ..tasks import RETRIEVAL_TASKS, TASK_SOURCES, UNPADDED_TASKS
 from ..tasks.checks import TASK_CHECKS, check_task_row
 from ..text import normalize_answer
 
@@ -54,6 +54,15 @@ CHECKS = [
     ("answer_in_gold", "answers occur in the gold documents (extractive sources)"),
     *TASK_CHECKS,  # retrieval and math rows: keychain/tasks/checks.py
 ]
+COMMON_CHECKS = ("schema", "n_tokens_fresh", "budget", "answers", "unique_id")
+# The checks a task's rows go through beyond the common ones (verify shows only these).
+TASK_CHECK_NAMES = {
+    "keychain": ("gold_present", "depths", "chain_resolves", "keys_unique", "chain_ends", "answer_in_gold"),
+    "plain": ("gold_present", "depths", "plain_clean", "answer_in_gold"),
+    **{task: ("needles_found", "needles_unique", "needle_depth", "answers_in_context") for task in RETRIEVAL_TASKS},
+    "math": (),
+    "choice": ("answers_in_context",),
+}
 YES_NO = {"yes", "no"}
 _WORD = re.compile(r"[^\W_]+")
 _ARTICLES = {"a", "an", "the"}
@@ -69,39 +78,70 @@ class RowReport:
         self.problems.append((check, detail))
 
 
+def applicable_checks(tasks) -> list[tuple[str, str]]:
+    """(name, description) of the checks rows of ``tasks`` go through, in ``CHECKS`` order;
+    every check for an unknown task or none.
+
+    Example: ``[n for n, _ in applicable_checks({"math"})]`` ->
+    ``['schema', 'n_tokens_fresh', 'budget', 'answers', 'unique_id']``
+    """
+    if not tasks or any(task not in TASK_CHECK_NAMES for task in tasks):
+        return list(CHECKS)
+    names = set(COMMON_CHECKS).union(*(TASK_CHECK_NAMES[task] for task in tasks))
+    return [(name, description) for name, description in CHECKS if name in names]
+
+
 def key_format_of(key: str) -> str:
     return "hex8" if len(key) == 8 else "uuid"
 
 
-def context_of(row: dict, template: PromptTemplate) -> tuple[str, str]:
-    """(user message, passages block) of a row, using the template it was built with."""
+def context_span(row: dict, template: PromptTemplate) -> tuple[str, int, int]:
+    """(user message, start, end) of the passages block in it, per the row's template;
+    the whole message when it does not have the template's frame."""
     user = next((m["content"] for m in row["prompt"] if m["role"] == "user"), "")
     key_format = key_format_of(row["head_key"]) if row.get("head_key") else None
     before, after = template.user_frame(row["task"], question=row["question"], head_key=row.get("head_key"), key_format=key_format)
-    if not (user.startswith(before) and user.endswith(after)):
-        return user, user
-    return user, user[len(before) : len(user) - len(after) if after else len(user)]
+    if not (user.startswith(before) and user.endswith(after)) or len(before) + len(after) > len(user):
+        return user, 0, len(user)
+    return user, len(before), len(user) - len(after)
 
 
-def strip_pairs(text: str, key_format: str) -> str:
-    """``text`` with every inserted ``" {"key": "value"}."`` removed."""
+def context_of(row: dict, template: PromptTemplate) -> tuple[str, str]:
+    """(user message, passages block) of a row, using the template it was built with."""
+    user, start, end = context_span(row, template)
+    return user, user[start:end]
+
+
+def strip_pairs(text: str, key_format: str, pairs: list[FoundPair] | None = None, offset: int = 0) -> str:
+    """``text`` with every inserted ``" {"key": "value"}."`` removed.
+
+    ``pairs`` (found in a text that holds ``text`` at ``offset``) saves searching again.
+    """
     pieces, last = [], 0
-    for pair in find_pairs(text, key_format):
-        start = pair.start - 1 if pair.start > 0 and text[pair.start - 1] == " " else pair.start
+    found = find_pairs(text, key_format) if pairs is None else pairs
+    for pair in found:
+        start, end = pair.start - offset, pair.end - offset
+        if start < 0 or end > len(text):
+            continue
+        start = start - 1 if start > 0 and text[start - 1] == " " else start
         pieces.append(text[last:start])
-        last = pair.end
+        last = end
     pieces.append(text[last:])
     return "".join(pieces)
 
 
-def check_row(row: dict, counter: TokenCounter, template: PromptTemplate, chains_outside_budget: bool = False) -> RowReport:
+def check_row(
+    row: dict, counter: TokenCounter | None, template: PromptTemplate, chains_outside_budget: bool = False
+) -> RowReport:
+    """Every check of one row; ``counter=None`` leaves out the fresh token count (the
+    build's own pre-write check, whose count was just taken)."""
     report = RowReport(str(row.get("id")))
     missing = [name for name in SCHEMA.names if name not in row]
     if missing:
         report.fail("schema", f"missing columns {missing}")
         return report
 
-    fresh = counter.count_prompt(row["prompt"])
+    fresh = row["n_tokens"] if counter is None else counter.count_prompt(row["prompt"])
     if fresh != row["n_tokens"]:
         report.fail("n_tokens_fresh", f"n_tokens {row['n_tokens']} but a fresh count gives {fresh}")
     budget = row["target_len"]
@@ -119,13 +159,15 @@ def check_row(row: dict, counter: TokenCounter, template: PromptTemplate, chains
         check_task_row(row, report)
         return report
 
-    user, context = context_of(row, template)
+    user, start, end = context_span(row, template)
+    context = user[start:end]
     keychain = row["task"] == "keychain"
     key_format = key_format_of(row["head_key"]) if keychain and row.get("head_key") else "uuid"
-    plain_context = strip_pairs(context, key_format) if keychain else context
+    pairs = find_pairs(user, key_format) if keychain else []
+    plain_context = strip_pairs(context, key_format, pairs, start) if keychain else context
     _check_gold(row, context, plain_context, report)
     if keychain:
-        _check_chains(row, user, context, key_format, report)
+        _check_chains(row, pairs, context, key_format, report)
     else:
         if find_pairs(user, "uuid") or find_pairs(user, "hex8"):
             report.fail("plain_clean", "a plain row holds KeyChain pairs")
@@ -147,9 +189,8 @@ def _check_gold(row: dict, context: str, plain_context: str, report: RowReport) 
             report.fail("depths", f"gold depth {depth:.4f} does not point at {title!r}")
 
 
-def _check_chains(row: dict, user: str, context: str, key_format: str, report: RowReport) -> None:
+def _check_chains(row: dict, pairs: list[FoundPair], context: str, key_format: str, report: RowReport) -> None:
     head, chain_keys, hops = row["head_key"], row["chain_keys"] or [], row["hops"]
-    pairs = find_pairs(user, key_format)
     as_key = Counter(p.key for p in pairs)
     repeated = [k for k, n in as_key.items() if n > 1]
     if repeated:

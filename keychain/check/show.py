@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import VerifyError
-from ..store.versions import MANIFEST
+from ..store.versions import MANIFEST, shard_file
 from .row_checks import context_of
 from .verify import template_of, version_dirs
 
@@ -50,7 +50,7 @@ def read_row(version: Path, index: int) -> tuple[dict, dict]:
         raise VerifyError(f"--row {index} is out of range; {version} has rows 0..{total - 1}")
     for shard in manifest["shards"]:
         if index < shard["rows"]:
-            table = pq.read_table(version / shard["file"]).slice(index, 1)
+            table = pq.read_table(shard_file(version, shard["file"])).slice(index, 1)
             return table.to_pylist()[0], manifest
         index -= shard["rows"]
     raise VerifyError(f"row {index} not found in {version}; run keychain verify")

@@ -1,7 +1,12 @@
 """``keychain verify``: every row of every finished version re-checked, files against the manifest.
 
-Each shard's sha256 and row count must match the manifest, then every row goes through
-``row_checks.check_row`` (fresh token count, chains, gold documents, depths, answers).
+A version folder must hold exactly what its manifest lists (the shards, the manifest,
+plots in ``stats/``): a stray Parquet file would be read by anything that globs the
+folder, so any other file fails the version. Every shard path must be a file in the
+folder, and each shard's size, sha256 and row count must match the manifest. Then every
+row of every readable shard goes through ``row_checks.check_row`` (fresh token count,
+chains, gold documents, depths, answers), so a damaged set still reports on the rows
+that can be read.
 
 Example: ``verify_folder(Path("data"))`` returns one ``VersionReport`` per finished
 version under ``data``; ``report.ok`` is False when any row or file failed.
@@ -9,20 +14,23 @@ version under ``data``; ``report.ok`` is False when any row or file failed.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..digest import sha256_file
-from ..errors import VerifyError
+from ..errors import KeychainError, VerifyError
 from ..rows.prompts import PromptTemplate
 from ..rows.tokens import load_counter
-from ..store.versions import MANIFEST, read_versions
-from .row_checks import RowReport, check_row
+from ..store.folder import STATS_DIR
+from ..store.versions import MANIFEST, read_manifest, read_versions, shard_file
+from .row_checks import RowReport, applicable_checks, check_row
+
+NOTED_IDS = 5  # row ids listed per reported check
 
 
 @dataclass
@@ -31,12 +39,19 @@ class VersionReport:
     rows: int = 0
     failed_rows: list[RowReport] = field(default_factory=list)
     noted: Counter = field(default_factory=Counter)
+    noted_ids: dict[str, list[str]] = field(default_factory=dict)  # check -> first NOTED_IDS row ids
     failures: Counter = field(default_factory=Counter)  # check -> rows failing it
     file_problems: list[str] = field(default_factory=list)
+    tasks: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         return not self.failed_rows and not self.file_problems
+
+    @property
+    def checks(self) -> list[tuple[str, str]]:
+        """The checks that apply to the tasks of the rows read (all of them if none was)."""
+        return applicable_checks(self.tasks)
 
 
 def version_dirs(path: Path) -> list[Path]:
@@ -63,45 +78,112 @@ def template_of(manifest: dict) -> PromptTemplate:
 
 def iter_rows(version: Path, manifest: dict) -> Iterator[dict]:
     for shard in manifest["shards"]:
-        parquet = pq.ParquetFile(version / shard["file"])
-        for batch in parquet.iter_batches(batch_size=64):
-            yield from batch.to_pylist()
+        yield from _shard_rows(shard_file(version, shard["file"]))
+
+
+def _shard_rows(file: Path) -> Iterator[dict]:
+    for batch in pq.ParquetFile(file).iter_batches(batch_size=64):
+        yield from batch.to_pylist()
+
+
+def foreign_files(version: Path, manifest: dict) -> list[str]:
+    """A problem line for each entry of ``version`` that its manifest does not account for."""
+    listed = {MANIFEST} | {str(shard.get("file")) for shard in manifest.get("shards", [])}
+    problems = []
+    for entry in sorted(version.iterdir()):
+        if entry.name in listed and entry.is_file():
+            continue
+        if entry.name == STATS_DIR and entry.is_dir():
+            strays = [p.name for p in sorted(entry.iterdir()) if p.suffix != ".png" or p.name.startswith(".") or not p.is_file()]
+            problems += [f"{STATS_DIR}/{name} is not a plot; move it out of {version}" for name in strays]
+            continue
+        what = "a leftover of an interrupted run: re-run the build to clean it" if entry.name.startswith(".") else (
+            f"a file from another build? move it out of {version}"
+        )
+        problems.append(f"{entry.name} is not listed in the manifest ({what})")
+    return problems
+
+
+def _file_problem(file: Path, shard: dict) -> str | None:
+    """Why a shard does not match its manifest entry (None when it does), cheapest test first."""
+    if not file.is_file():
+        return f"{file.name} is missing"
+    if "bytes" in shard and file.stat().st_size != shard["bytes"]:
+        return f"{file.name} has {file.stat().st_size} bytes, the manifest says {shard['bytes']}"
+    if sha256_file(file) != shard.get("sha256"):
+        return f"{file.name} sha256 differs from the manifest"
+    try:
+        rows = pq.ParquetFile(file).metadata.num_rows
+    except (OSError, pa.ArrowException) as error:
+        return f"{file.name} is not a readable Parquet file ({type(error).__name__})"
+    if rows != shard.get("rows"):
+        return f"{file.name} holds {rows} rows, the manifest says {shard.get('rows')}"
+    return None
 
 
 def verify_version(version: Path, on_row=None) -> VersionReport:
-    manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
     report = VersionReport(version)
-    for shard in manifest["shards"]:
-        file = version / shard["file"]
-        if not file.is_file():
-            report.file_problems.append(f"{shard['file']} is missing")
-        elif sha256_file(file) != shard["sha256"]:
-            report.file_problems.append(f"{shard['file']} sha256 differs from the manifest")
-        elif pq.ParquetFile(file).metadata.num_rows != shard["rows"]:
-            report.file_problems.append(f"{shard['file']} row count differs from the manifest")
-    if report.file_problems:
+    try:
+        manifest = read_manifest(version)
+        shards = list(manifest["shards"])
+        built = manifest["counts"]["built"]
+    except (KeychainError, KeyError, TypeError) as error:
+        report.file_problems.append(f"{MANIFEST} is damaged ({error}); rebuild this config")
         return report
+    report.file_problems += foreign_files(version, manifest)
     template = template_of(manifest)
     outside = bool(manifest.get("config", {}).get("chains_outside_budget"))
     seen: set[str] = set()
-    for row in iter_rows(version, manifest):
-        counter = load_counter(row["tokenizer"])
-        row_report = check_row(row, counter, template, outside)
-        if row["id"] in seen:
-            row_report.fail("unique_id", f"id {row['id']} repeated")
-        seen.add(row["id"])
-        report.rows += 1
-        for check, _ in row_report.notes:
-            report.noted[check] += 1
-        if row_report.problems:
-            report.failed_rows.append(row_report)
-            for check in {check for check, _ in row_report.problems}:
-                report.failures[check] += 1
-        if on_row:
-            on_row()
-    if report.rows != manifest["counts"]["built"]:
-        report.file_problems.append(f"{report.rows} rows read, manifest says {manifest['counts']['built']}")
+    shard_problems = False
+    for shard in shards:
+        try:
+            file = shard_file(version, shard.get("file"))
+        except KeychainError as error:
+            report.file_problems.append(str(error))
+            shard_problems = True
+            continue
+        problem = _file_problem(file, shard)
+        if problem:
+            report.file_problems.append(problem)
+            shard_problems = True
+            if not file.is_file():
+                continue
+        try:  # a damaged shard's readable rows are still checked
+            for row in _shard_rows(file):
+                _check(row, report, template, outside, seen)
+                if on_row:
+                    on_row()
+        except (OSError, pa.ArrowException) as error:
+            report.file_problems.append(f"{file.name} cannot be read past row {report.rows} ({type(error).__name__})")
+            shard_problems = True
+    if report.rows != built and not shard_problems:
+        report.file_problems.append(f"{report.rows} rows read, manifest says {built}")
     return report
+
+
+def _check(row: dict, report: VersionReport, template: PromptTemplate, outside: bool, seen: set[str]) -> None:
+    try:
+        counter = load_counter(row.get("tokenizer") or "")
+    except KeychainError as error:
+        counter = None
+        problem = ("n_tokens_fresh", f"cannot load tokenizer {row.get('tokenizer')!r} ({error})")
+    row_report = check_row(row, counter, template, outside)
+    if counter is None:
+        row_report.fail(*problem)
+    if row.get("id") in seen:
+        row_report.fail("unique_id", f"id {row.get('id')} repeated")
+    seen.add(row.get("id"))
+    report.rows += 1
+    report.tasks.add(str(row.get("task")))
+    for check, _ in row_report.notes:
+        report.noted[check] += 1
+        ids = report.noted_ids.setdefault(check, [])
+        if len(ids) < NOTED_IDS and row_report.row_id not in ids:
+            ids.append(row_report.row_id)
+    if row_report.problems:
+        report.failed_rows.append(row_report)
+        for check in {check for check, _ in row_report.problems}:
+            report.failures[check] += 1
 
 
 def verify_folder(path: Path, on_row=None) -> list[VersionReport]:

@@ -10,8 +10,9 @@ same folder always renders to the same bytes.
 Example: for a folder holding ``synthetic-keychain-4k/v1`` (100 rows),
 ``card_data([published]).configs`` ->
 ``[{'config_name': 'synthetic-keychain-4k', 'data_files': [{'split': 'train',
-'path': 'synthetic-keychain-4k/v1/train-*.parquet'}]}]`` and ``size_category(100)`` ->
-``'n<1K'``.
+'path': ['synthetic-keychain-4k/v1/train-00000-of-00001.parquet']}]}]`` (the files the
+manifest lists, never a glob that would pick up a stray file) and ``size_category(100)``
+-> ``'n<1K'``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def size_category(rows: int) -> str:
 
 def config_entry(published: Published) -> dict:
     """The ``configs`` item that points ``datasets`` at a config's version."""
-    return {"config_name": published.config_name, "data_files": [{"split": published.split, "path": published.data_files_glob}]}
+    return {"config_name": published.config_name, "data_files": [{"split": published.split, "path": published.data_files}]}
 
 
 def card_data(configs: list[Published]):

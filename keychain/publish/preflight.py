@@ -47,7 +47,10 @@ def check_card(out: Path, card_text: str, listed: list[Published]) -> str:
         published = by_name[name]
         expected = {f"{published.folder}/{shard['file']}" for shard in published.manifest["shards"]}
         found = {
-            path.relative_to(out).as_posix() for entry in data_files for path in Path(out).glob(entry["path"])
+            path.relative_to(out).as_posix()
+            for entry in data_files
+            for pattern in ([entry["path"]] if isinstance(entry["path"], str) else entry["path"])
+            for path in Path(out).glob(pattern)
         }
         if found != expected:
             raise PublishError(

@@ -54,14 +54,22 @@ def build_batch(builder: RowBuilder, schema: pa.Schema, chunk: Sequence[tuple[in
 
     Every executor cuts shards into the same chunks, so shards are byte-identical
     however they are built; a worker sends one compact table, not thousands of dicts.
+    Each row passes verify's checks (all but the fresh count, just taken) before it is
+    kept: a row verify would reject is a skip named ``verify_<check>``, never written.
     """
+    from ..check.row_checks import check_row
     from ..rows.spec import Skip
 
+    outside = bool(getattr(builder.spec, "chains_outside_budget", False))
     rows, skipped = [], []
     for index, item in chunk:
         result = builder.build(index, builder.source.items[item])
         if isinstance(result, Skip):
             skipped.append(result.reason)
+            continue
+        problems = check_row(result, None, builder.template, outside).problems
+        if problems:
+            skipped.append(f"verify_{problems[0][0]}")
         else:
             rows.append(result)
     return pa.Table.from_pylist(rows, schema=schema), skipped

@@ -105,6 +105,7 @@ def manifest_of(cfg, target, writer: VersionWriter, total_shards: int, plan: Pla
             "items": len(source.items),
             "documents": len(source.documents),
             "skipped_at_load": dict(sorted(source.skipped.items())),
+            "documents_excluded": dict(sorted(source.documents_excluded.items())),
         },
         "counts": {
             "requested": cfg.num,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import BuildConfig
@@ -50,6 +50,7 @@ class ConfigResult:
     fill: dict
     requested: int | None = None
     rows_now: int | None = None  # rows built by this run (a resumed build did the rest before)
+    at_load: dict = field(default_factory=dict)  # the manifest's source section: records skipped, documents left out
 
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
@@ -66,8 +67,24 @@ class ConfigResult:
         ) else ""
         return (
             f"{self.config_name} {self.version}: {self.state}, {self.rows} rows{short}, {skipped} skipped"
-            f"{f' ({reasons})' if reasons else ''} in {self.seconds:.1f} s{rate}{fill} -> {self.path}"
+            f"{f' ({reasons})' if reasons else ''}{load_summary(self.at_load)} in {self.seconds:.1f} s{rate}{fill} -> {self.path}"
         )
+
+
+def load_summary(source: dict) -> str:
+    """What loading the source left out, for the summary line ('' when nothing was).
+
+    >>> load_summary({"skipped_at_load": {"duplicate_id": 2}, "documents_excluded": {"pair_like_text": 1}})
+    '; at load 2 records skipped (duplicate_id 2), 1 document left out (pair_like_text 1)'
+    """
+    parts = []
+    for key, what in (("skipped_at_load", "record{} skipped"), ("documents_excluded", "document{} left out")):
+        counts = {k: v for k, v in sorted((source.get(key) or {}).items()) if v}
+        if counts:
+            total = sum(counts.values())
+            reasons = ", ".join(f"{k} {v}" for k, v in counts.items())
+            parts.append(f"{total} {what.format('s' if total != 1 else '')} ({reasons})")
+    return f"; at load {', '.join(parts)}" if parts else ""
 
 
 def total_summary(results: list[ConfigResult], seconds: float) -> str:
@@ -178,6 +195,7 @@ def _build_config(
         manifest["lengths"]["fill"],
         cfg.num,
         rows_now,
+        manifest["source"],
     )
 
 

@@ -2,6 +2,11 @@
 
 Each source module converts single records into an ``ItemDraft`` (or a ``Skip`` with a
 reason); ``assemble`` drops repeated ids, counts skips by reason and pools the documents.
+Documents that could be mistaken for what a build inserts are left out: text shaped like
+a KeyChain pair (``{"<uuid or 8 hex>": ...``) would read as a stray chain link, so such a
+document is dropped from the pool (counted in ``documents_excluded``) and an item whose
+gold document holds one is skipped as ``pair_like_text``; an item with an empty gold
+document is skipped as ``empty_gold``.
 
 Example:
     >>> gold = Document("Fog", ("Fog is a novel by Ann Lee.",))
@@ -16,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +48,24 @@ class ItemDraft:
 
 @dataclass(frozen=True)
 class Skip:
-    """A record dropped while converting, and why (``missing_gold``, ``no_answer``, ...)."""
+    """A record dropped while converting, and why (``missing_gold``, ``no_answer``, ...).
 
-    source_id: str
+    ``source_id`` is None when the record has no usable id (it is then never a repeat).
+    """
+
+    source_id: str | None
     reason: str
+
+
+# The start of a KeyChain pair as verify finds one (rows/chains.py ``find_pairs``): an
+# opening brace and quote, then a key in either format and its closing quote. Written
+# out here because sources sit below rows; tests/sources check the two agree.
+PAIR_LIKE = re.compile(r'\{"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{8})"')
+
+
+def pair_like(document: Document) -> bool:
+    """True when the document's title or body holds text shaped like a KeyChain pair."""
+    return '{"' in document.text and PAIR_LIKE.search(document.text) is not None
 
 
 # convert(record, where, number, fix): one record (numbered from 1) -> draft or skip
@@ -65,16 +85,24 @@ def assemble(
     less helpful message.
     """
     pool, items, skipped, seen = DocumentPool(), [], Counter(), set()
+    excluded: set[Document] = set()
     for result in results:
-        if result.source_id in seen:
+        if result.source_id is not None and result.source_id in seen:
             skipped["duplicate_id"] += 1
             continue
         seen.add(result.source_id)
         if isinstance(result, Skip):
             skipped[result.reason] += 1
             continue
+        reason = _gold_problem(result.gold)
+        if reason:
+            skipped[reason] += 1
+            excluded.update(d for d in result.gold if reason == "pair_like_text" and pair_like(d))
+            continue
+        kept = [d for d in result.others if not pair_like(d)]
+        excluded.update(d for d in result.others if d not in kept)
         gold = _unique(pool.add(d.title, d.sentences) for d in result.gold)
-        others = _unique(pool.add(d.title, d.sentences) for d in result.others)
+        others = _unique(pool.add(d.title, d.sentences) for d in kept)
         items.append(
             QAItem(
                 source_id=result.source_id,
@@ -89,7 +117,17 @@ def assemble(
     if not items:
         _raise_empty(where, skipped)
     skips = dict(sorted(skipped.items()))
-    return SourceData(name, split, tuple(items), pool.documents(), skips, dict(origin))
+    left_out = {"pair_like_text": len(excluded)} if excluded else {}
+    return SourceData(name, split, tuple(items), pool.documents(), skips, dict(origin), left_out)
+
+
+def _gold_problem(gold: tuple[Document, ...]) -> str | None:
+    """Why these gold documents cannot make a row: ``empty_gold`` or ``pair_like_text``."""
+    if any(not document.body.strip() for document in gold):
+        return "empty_gold"
+    if any(pair_like(document) for document in gold):
+        return "pair_like_text"
+    return None
 
 
 def convert_records(

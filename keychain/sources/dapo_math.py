@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 from ..errors import InputError
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
-from .fields import has_text, record_error, require
+from .fields import has_text, not_text, record_error, require
 from .files import read_json_list, read_jsonl
 from .hub import fetch_hub, hub_origin, hub_split
 from .records import SourceData
@@ -84,9 +84,12 @@ def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> It
     users = [m.get("content") for m in prompt if isinstance(m, Mapping) and m.get("role") == "user"] if isinstance(prompt, list) else []
     if not users or not isinstance(reward, Mapping) or "ground_truth" not in reward:
         raise record_error(where, number, record, "prompt is not a chat list or reward_model has no ground_truth", fix)
-    problem = problem_of(str(users[-1]))
+    reason = not_text(prompt=users[-1], ground_truth=reward["ground_truth"])
+    if reason:
+        return Skip(None, reason)  # no problem text, so no id to key repeats by
+    problem = problem_of(users[-1])
     source_id = "dapo-" + hashlib.sha256(problem.encode()).hexdigest()[:16]
-    answer = str(reward["ground_truth"]).strip()
+    answer = (reward["ground_truth"] or "").strip()
     if not has_text(problem):
         return Skip(source_id, "no_question")
     if not answer:

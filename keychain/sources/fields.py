@@ -5,7 +5,15 @@ pairs; Hugging Face copies store them as columns (dict of lists) or lists of dic
 some mirrors as JSON strings. These helpers accept all of them, and turn a record that
 is not what it should be into one ``InputError`` line naming the record and the fix.
 
-Example: ``as_pairs({"title": ["A"], "sent_id": [3]}, ("sent_id",)) == [('A', 3)]``.
+Types are checked field by field, with one rule: a field that is missing, or a container
+of the wrong shape (``context`` that is not pairs), means the file is not that dataset and
+is one ``InputError``; a field that is there but holds a number (or anything else) where
+text is expected makes that record a counted skip named ``<field>_not_text``, never a
+conversion (``str(1887)`` would change what a row asks or accepts). A lone string where
+a list of aliases is expected is one alias, never a list of its characters.
+
+Example: ``as_pairs({"title": ["A"], "sent_id": [3]}, ("sent_id",)) == [('A', 3)]``;
+``answer_list("Oslo", "Christiania") == ('Oslo', 'Christiania')``.
 """
 
 from __future__ import annotations
@@ -64,6 +72,39 @@ def has_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def not_text(**values: Any) -> str | None:
+    """``"<name>_not_text"`` for the first value that is there (not None) but not a string.
+
+    Example: ``not_text(question="Who?", answer=1887)`` -> ``'answer_not_text'``;
+    ``not_text(question="Who?", type=None)`` -> ``None``
+    """
+    for name, value in values.items():
+        if value is not None and not isinstance(value, str):
+            return f"{name}_not_text"
+    return None
+
+
+def answer_list(answer: Any, aliases: Any = None) -> tuple[str, ...] | str:
+    """The answer then its aliases, without repeats or blank strings; or a skip reason.
+
+    ``aliases`` is a list of strings; one string is one alias (never its characters).
+    Example: ``answer_list("Oslo", ["Oslo", "", "Christiania"])`` -> ``('Oslo', 'Christiania')``;
+    ``answer_list("Hall", "Christiania")`` -> ``('Hall', 'Christiania')``;
+    ``answer_list(1887)`` -> ``'answer_not_text'``
+    """
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    elif aliases is None:
+        aliases = []
+    elif not isinstance(aliases, (list, tuple)):
+        return "answer_aliases_not_text"
+    if not_text(answer=answer):
+        return "answer_not_text"
+    if any(not isinstance(alias, str) for alias in aliases):
+        return "answer_aliases_not_text"
+    return tuple(dict.fromkeys(a for a in (answer, *aliases) if has_text(a)))
+
+
 def as_rows(value: Any) -> list:
     """A list of rows from a list (returned as is) or a dict of equal-length columns.
 
@@ -111,12 +152,16 @@ def as_pairs(value: Any, second: Sequence[str]) -> list[tuple[Any, Any]] | None:
     return pairs
 
 
-def as_document(title: Any, sentences: Any) -> Document | None:
-    """``Document`` from a title and a list of sentence strings; None if they are not that."""
-    if not isinstance(title, str) or isinstance(sentences, (str, bytes, Mapping)):
+def as_document(title: Any, sentences: Any) -> Document | str | None:
+    """``Document`` from a title and a list of sentence strings.
+
+    None when ``sentences`` is not a list (the file is not this dataset); the skip reason
+    ``"context_not_text"`` when the title or a sentence is not a string.
+    """
+    if not isinstance(sentences, (list, tuple)):
         return None
-    if not isinstance(sentences, (list, tuple)) or not all(isinstance(s, str) for s in sentences):
-        return None
+    if not isinstance(title, str) or not all(isinstance(s, str) for s in sentences):
+        return "context_not_text"
     return Document(title, tuple(sentences))
 
 
@@ -126,22 +171,27 @@ def titled_context(
     number: int,
     fix: str,
     body: Sequence[str] = ("sentences",),
-) -> tuple[list[str], list[Document]]:
+) -> tuple[list[str], list[Document]] | str:
     """Supporting titles (in order of first mention) and context documents of a
     HotpotQA-style record; ``body`` names the sentence column in column encodings.
+    A title or sentence that is not text gives its skip reason instead.
 
     Example: ``{"supporting_facts": [["B", 0], ["A", 1], ["B", 1]], "context": [["A",
     ["a."]], ["B", ["b."]]]}`` -> ``(['B', 'A'], [Document('A', ('a.',)), Document('B', ('b.',))])``
     """
     facts = as_pairs(require(record, "supporting_facts", where, number, fix), ("sent_id",))
     context = as_pairs(require(record, "context", where, number, fix), body)
-    if facts is None or not all(isinstance(title, str) for title, _ in facts):
+    if facts is None:
         problem = "'supporting_facts' is not [title, sentence index] pairs"
         raise record_error(where, number, record, problem, fix)
     documents = [as_document(title, sentences) for title, sentences in context or ()]
     if context is None or None in documents:
         problem = "'context' is not [title, [sentences]] pairs"
         raise record_error(where, number, record, problem, fix)
+    if not all(isinstance(title, str) for title, _ in facts):
+        return "supporting_facts_not_text"
+    if "context_not_text" in documents:
+        return "context_not_text"
     return list(dict.fromkeys(title for title, _ in facts)), documents
 
 

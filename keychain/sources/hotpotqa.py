@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping
 
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
-from .fields import has_text, require, select_gold, titled_context
+from .fields import has_text, not_text, require, select_gold, titled_context
 from .files import read_json_list
 from .hub import fetch_hub, hub_origin, hub_split
 from .records import SourceData
@@ -71,10 +71,13 @@ def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> It
     question = require(record, "question", where, number, fix)
     answer = require(record, "answer", where, number, fix)
     question_type = record.get("type")  # bridge / comparison; optional
-    gold_titles, documents = titled_context(record, where, number, fix)
+    context = titled_context(record, where, number, fix)
+    reason = not_text(question=question, answer=answer, type=question_type)
+    if reason or isinstance(context, str):
+        return Skip(source_id, reason or context)
     if not has_text(question) or not has_text(answer):
         return Skip(source_id, "no_answer")
-    selected = select_gold(gold_titles, documents)
+    selected = select_gold(*context)
     if selected is None:
         return Skip(source_id, "missing_gold")
     gold, others = selected

@@ -29,7 +29,7 @@ from typing import Any, Iterable, Mapping
 
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
-from .fields import has_text, record_error, require
+from .fields import has_text, not_text, record_error, require
 from .files import read_json_list
 from .hub import fetch_hub, hub_origin, hub_split
 from .records import SourceData
@@ -76,8 +76,13 @@ def _convert_for(split: str):
     def convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> ItemDraft | Skip:
         source_id = f"{split}-{number:06d}"
         problem = require(record, "Problem", where, number, fix)
-        options = parse_options(require(record, "options", where, number, fix))
-        correct = str(require(record, "correct", where, number, fix)).strip().upper()
+        raw_options = require(record, "options", where, number, fix)
+        correct = require(record, "correct", where, number, fix)
+        category = record.get("category")
+        reason = not_text(Problem=problem, correct=correct, category=category)
+        if reason or not isinstance(raw_options, (str, list)) or any(not isinstance(o, str) for o in raw_options):
+            return Skip(source_id, reason or "options_not_text")
+        options, correct = parse_options(raw_options), correct.strip().upper()
         if not has_text(problem):
             return Skip(source_id, "no_question")
         if len(options) < 2:
@@ -86,7 +91,6 @@ def _convert_for(split: str):
             return Skip(source_id, "no_answer")
         lines = "\n".join(f"{letter}) {value}" for letter, value in options)
         question = f"{problem.strip()}\n\nOptions:\n{lines}"
-        category = record.get("category")
-        return ItemDraft(source_id, question, (correct,), (), (), None, str(category) if category else None)
+        return ItemDraft(source_id, question, (correct,), (), (), None, category or None)
 
     return convert

@@ -35,7 +35,7 @@ from typing import Any, Iterable, Mapping
 from ..text import split_sentences
 from . import SourceRequest
 from .assemble import ItemDraft, Skip, load_files, records_source
-from .fields import as_rows, has_text, record_error, require
+from .fields import answer_list, as_rows, has_text, not_text, record_error, require
 from .files import read_jsonl
 from .hub import fetch_hub, hub_origin, hub_split
 from .records import Document, SourceData
@@ -83,9 +83,15 @@ def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> It
         documents.append(document)
         supporting.append(is_supporting)
 
-    if not record.get("answerable", True):
+    answerable = record.get("answerable", True)
+    if not isinstance(answerable, bool):
+        return Skip(source_id, "answerable_not_bool")  # "False" as text would read as true
+    if not answerable:
         return Skip(source_id, "unanswerable")
-    answers = _answers(answer, record.get("answer_aliases") or ())
+    answers = answer_list(answer, record.get("answer_aliases"))
+    reason = not_text(question=question) or (answers if isinstance(answers, str) else None)
+    if reason or any(isinstance(d, str) for d in documents):
+        return Skip(source_id, reason or "paragraph_not_text")
     if not has_text(question) or not answers:
         return Skip(source_id, "no_answer")
     if not any(supporting):
@@ -98,21 +104,21 @@ def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> It
 
 def _paragraph(
     paragraph: Any, position: int, record: Mapping[str, Any], where: str, number: int, fix: str
-) -> tuple[Document, bool]:
-    """(document, is_supporting) of one paragraph; its text is cut into sentences."""
-    fields = {"title": str, "paragraph_text": str, "is_supporting": bool}
-    for name, kind in fields.items():
-        if not isinstance(paragraph, Mapping) or not isinstance(paragraph.get(name), kind):
-            problem = f"paragraph {position} has no {kind.__name__} field {name!r}"
-            raise record_error(where, number, record, problem, fix)
-    text = paragraph["paragraph_text"]
-    return Document(paragraph["title"], split_sentences(text)), paragraph["is_supporting"]
+) -> tuple[Document | str, bool]:
+    """(document, is_supporting) of one paragraph; its text is cut into sentences.
 
-
-def _answers(answer: Any, aliases: Iterable[Any]) -> tuple[str, ...]:
-    """The answer then its aliases, without repeats or empty strings.
-
-    Example: ``_answers("Oslo", ["Oslo", "", "Christiania"])`` -> ``('Oslo', 'Christiania')``
+    A missing field is an InputError; a title or text that is there but not a string
+    gives ``"paragraph_not_text"`` in place of the document (the record is skipped).
     """
-    candidates = [answer, *aliases]
-    return tuple(dict.fromkeys(a for a in candidates if has_text(a)))
+    for name in ("title", "paragraph_text", "is_supporting"):
+        if not isinstance(paragraph, Mapping) or paragraph.get(name) is None:
+            kind = "bool" if name == "is_supporting" else "str"
+            problem = f"paragraph {position} has no {kind} field {name!r}"
+            raise record_error(where, number, record, problem, fix)
+    if not isinstance(paragraph["is_supporting"], bool):
+        problem = f"paragraph {position} has no bool field 'is_supporting'"
+        raise record_error(where, number, record, problem, fix)
+    title, text = paragraph["title"], paragraph["paragraph_text"]
+    if not isinstance(title, str) or not isinstance(text, str):
+        return "paragraph_not_text", paragraph["is_supporting"]
+    return Document(title, split_sentences(text)), paragraph["is_supporting"]

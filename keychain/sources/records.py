@@ -66,7 +66,8 @@ class SourceData:
 
     ``skipped`` counts records dropped while loading, by reason (for example
     ``{"unanswerable": 3}``); ``origin`` records where the data came from (file paths
-    and sha256, or Hub id and revision) for the manifest.
+    and sha256, or Hub id and revision) for the manifest; ``documents_excluded`` counts
+    documents left out of the pool, by reason (``{"pair_like_text": 2}``).
     """
 
     name: str
@@ -75,6 +76,7 @@ class SourceData:
     documents: tuple[Document, ...]
     skipped: Mapping[str, int] = field(default_factory=dict)
     origin: Mapping[str, Any] = field(default_factory=dict)
+    documents_excluded: Mapping[str, int] = field(default_factory=dict)
 
 
 class DocumentPool:

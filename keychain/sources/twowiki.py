@@ -34,6 +34,7 @@ from .assemble import ItemDraft, Skip, load_files, records_source
 from .fields import (
     as_rows,
     has_text,
+    not_text,
     record_error,
     require,
     select_gold,
@@ -93,13 +94,16 @@ def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> It
     question = require(record, "question", where, number, fix)
     answer = require(record, "answer", where, number, fix)
     question_type = require(record, "type", where, number, fix)
-    gold_titles, documents = titled_context(record, where, number, fix, ("sentences", "content"))
+    context = titled_context(record, where, number, fix, ("sentences", "content"))
     evidences = _evidence_count(record.get("evidences"))
     if evidences is None:
         raise record_error(where, number, record, "'evidences' is not a list of triples", fix)
+    reason = not_text(question=question, answer=answer, type=question_type)
+    if reason or isinstance(context, str):
+        return Skip(source_id, reason or context)
     if not has_text(question) or not has_text(answer):
         return Skip(source_id, "no_answer")
-    selected = select_gold(gold_titles, documents)
+    selected = select_gold(*context)
     if selected is None:
         return Skip(source_id, "missing_gold")
     gold, others = selected

@@ -7,7 +7,7 @@ pushed, stay loadable through their tags.
 
 Example: for ``OUT/a/v1`` and ``OUT/a/v2`` (both complete) and ``OUT/b/v1`` (unfinished),
 ``newest_versions(OUT)`` -> ``[Published(config_name="a", version="v2", ...)]``, whose
-``data_files_glob`` is ``"a/v2/train-*.parquet"`` and ``tag`` is ``"a-v2"``.
+``data_files`` are ``["a/v2/train-00000-of-00001.parquet"]`` and ``tag`` is ``"a-v2"``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import PublishError
 from .files import write_json_atomic
-from .versions import MANIFEST, latest_complete, read_manifest  # noqa: F401  (write_bytes_atomic: re-exported for card, plots, push)
+from .versions import MANIFEST, latest_complete, read_manifest, shard_file  # noqa: F401  (write_bytes_atomic: re-exported for card, plots, push)
 
 STATS_DIR = "stats"  # plots of a version live in OUT/<config>/v<N>/stats/
 
@@ -42,8 +42,10 @@ class Published:
         return f"{self.config_name}/{self.version}"
 
     @property
-    def data_files_glob(self) -> str:
-        return f"{self.folder}/{self.split}-*.parquet"
+    def data_files(self) -> list[str]:
+        """The shards the manifest lists, relative to OUT: what the card points ``datasets`` at
+        (never a glob, which would also read a stray file dropped into the folder)."""
+        return [f"{self.folder}/{path.name}" for path in self.shard_paths()]
 
     @property
     def tag(self) -> str:
@@ -59,7 +61,7 @@ class Published:
         return self.path / STATS_DIR
 
     def shard_paths(self) -> list[Path]:
-        return [self.path / shard["file"] for shard in self.manifest["shards"]]
+        return [shard_file(self.path, shard["file"]) for shard in self.manifest["shards"]]
 
 
 def published_version(out: Path, config_name: str, version: str) -> Published | None:

@@ -106,6 +106,28 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): value}
 
 
+def shard_file(version_dir: Path, name: object) -> Path:
+    """The path of shard ``name`` (as a manifest lists it) inside ``version_dir``.
+
+    Manifests name shards by bare file name. Anything else (a path with a folder, ``..``,
+    an absolute path, or a link leading out of the folder) is refused, so a tampered
+    manifest cannot make verify, show, a push or the trainer read a file elsewhere.
+    Example: ``shard_file(Path("OUT/a/v1"), "train-00000-of-00001.parquet")`` ->
+    ``Path("OUT/a/v1/train-00000-of-00001.parquet")``; ``"../../x.parquet"`` -> OutputError.
+    """
+    version_dir = Path(version_dir)
+    plain = isinstance(name, str) and name not in ("", ".", "..") and not any(c in name for c in "/\\\x00")
+    path = version_dir / name if plain else None
+    if path is not None and path.is_symlink() and path.resolve().parent != version_dir.resolve():
+        path = None
+    if path is None:
+        raise OutputError(
+            f"{version_dir / MANIFEST} names shard {str(name)[:80]!r}, which is not a file in {version_dir}; "
+            "the manifest was changed: rebuild this config"
+        )
+    return path
+
+
 def read_manifest(version_dir: Path) -> dict:
     path = version_dir / MANIFEST
     try:

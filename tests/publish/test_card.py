@@ -25,9 +25,10 @@ def test_card_parses_and_its_configs_match_the_folder(out):
     card = DatasetCard.load(out / CARD)
     configs = {c["config_name"]: c["data_files"] for c in card.data.to_dict()["configs"]}
     assert configs == {
-        p.config_name: [{"split": "train", "path": f"{p.config_name}/{p.version}/train-*.parquet"}]
+        p.config_name: [{"split": "train", "path": [f"{p.config_name}/{p.version}/{f.name}" for f in p.shard_paths()]}]
         for p in newest_versions(out)
     }
+    assert all("*" not in path for entries in configs.values() for e in entries for path in e["path"])
     assert card.data.license == ["cc-by-sa-4.0", "mit"]
     assert card.data.size_categories == ["n<1K"]
 
