@@ -205,7 +205,7 @@ def test_existing_version_with_other_settings(monkeypatch, capsys, tmp_path, hot
     cli(monkeypatch, capsys, *args)
     code, _, err = cli(monkeypatch, capsys, *args, "--seed", "3", "--version-number", "1")
     assert_one_line_error(code, err, "was built with other settings", "seed: 0 -> 3")
-    assert sorted(p.name for p in (out / "hotpotqa-keychain-4k").iterdir()) == ["v1"]
+    assert sorted(p.name for p in (out / "hotpotqa-keychain-4k").iterdir()) == [".v1.lock", "v1"]
 
 
 def test_show_and_verify_of_a_missing_folder(monkeypatch, capsys, tmp_path):

@@ -109,7 +109,7 @@ def _file_problem(file: Path, shard: dict) -> str | None:
     if not file.is_file():
         return f"{file.name} is missing"
     if "bytes" in shard and file.stat().st_size != shard["bytes"]:
-        return f"{file.name} has {file.stat().st_size} bytes, the manifest says {shard['bytes']}"
+        return f"{file.name} sha256 differs from the manifest (it has {file.stat().st_size} bytes, not {shard['bytes']})"
     if sha256_file(file) != shard.get("sha256"):
         return f"{file.name} sha256 differs from the manifest"
     try:

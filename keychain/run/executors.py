@@ -121,8 +121,9 @@ def run_local(
         results.close()
 
 
-def write_shard(builder: RowBuilder, writer: VersionWriter, task: ShardTask) -> dict:
-    """Build one shard's rows and write it; returns the shard's record."""
+def write_shard(builder: RowBuilder, writer: VersionWriter, task: ShardTask, expect: str | None = None) -> dict:
+    """Build one shard's rows and write it; returns the shard's record (``expect``: see
+    ``VersionWriter.write_batches``)."""
     skipped: Counter = Counter()
 
     def batches() -> Iterator[pa.Table]:
@@ -131,7 +132,7 @@ def write_shard(builder: RowBuilder, writer: VersionWriter, task: ShardTask) -> 
             skipped.update(reasons)
             yield table
 
-    return writer.write_batches(task.shard, batches(), skipped)
+    return writer.write_batches(task.shard, batches(), skipped, expect)
 
 
 # --------------------------------------------------------------------- ray

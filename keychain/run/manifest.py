@@ -24,7 +24,6 @@ from ..errors import InputError
 from ..rows.spec import RowSpec, length_label
 from ..store.schema import schema_for
 from ..store.shards import VersionWriter
-from ..store.versions import read_manifest
 from .plan import Plan
 
 # Settings that say how a build runs, not what it writes: never part of a manifest or identity.
@@ -60,12 +59,6 @@ def make_identity(cfg: BuildConfig, spec: RowSpec, inputs: dict, shard_rows: int
     }
 
 
-def existing_counts(path: Path) -> tuple:
-    manifest = read_manifest(path)
-    counts = manifest["counts"]
-    return counts["built"], counts["skipped"], 0.0, manifest["lengths"]["n_tokens"], manifest["lengths"]["fill"]
-
-
 def length_stats(values: list[float]) -> dict:
     if not values:
         return {}
@@ -78,8 +71,9 @@ def manifest_of(cfg, target, writer: VersionWriter, total_shards: int, plan: Pla
         record = writer.record(s)
         path = writer.shard_path(s)
         skipped.update(record["skipped"])
-        shards.append(
-            {"file": path.name, "rows": record["rows"], "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        shards.append(  # the record's size and sha256: taken when the shard was written, re-taken on resume
+            {"file": path.name, "rows": record["rows"], "bytes": record["bytes"], "sha256": record["sha256"],
+             "skipped": record["skipped"]}
         )
         # ParquetFile.read, not read_table: the latter imports pyarrow.dataset (0.3 s of start-up)
         n_tokens.extend(pq.ParquetFile(path).read(columns=["n_tokens"]).column("n_tokens").to_pylist())

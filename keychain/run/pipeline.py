@@ -13,26 +13,39 @@ returns one ``ConfigResult`` per length, whose ``summary()`` is the line the CLI
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import BuildConfig
+from ..errors import ConfigError, OutputError
 from ..rows.build import RowBuilder
 from ..rows.prompts import PromptTemplate, load_template
 from ..rows.spec import RowSpec
 from ..rows.tokens import load_counter
 from ..sources.records import SourceData
 from ..store.files import check_writable
+from ..store.lock import version_lock
 from ..store.schema import schema_for
-from ..store.shards import VersionWriter, default_shard_rows
-from ..store.versions import Version, choose_version
+from ..store.shards import VersionWriter, clean_leftovers, default_shard_rows
+from ..store.versions import (
+    MANIFEST,
+    PLAN,
+    PROGRESS,
+    Version,
+    choose_version,
+    read_manifest,
+    read_manifest_lenient,
+)
 from .builders import prepare
-from .executors import ShardTask, run_local, run_ray
-from .manifest import existing_counts, input_identity, make_identity, manifest_of
+from .executors import ShardTask, run_local, run_ray, write_shard
+from .manifest import input_identity, make_identity, manifest_of
 from .plan import Plan, shard_slices
 from .progress import Reporter, make_reporter
+from .repair import Damage, inspect_version, repair
 
 
 @dataclass
@@ -56,7 +69,7 @@ class ConfigResult:
         skipped = sum(self.skipped.values())
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items()) if v)
         now = self.rows if self.rows_now is None else self.rows_now
-        rate = f", {now / self.seconds:.1f} rows/s" if self.state != "up to date" and self.seconds > 0 else ""
+        rate = f", {now / self.seconds:.1f} rows/s" if now and self.state != "up to date" and self.seconds > 0 else ""
         fill = (
             f", fill {100 * self.fill['min']:.1f}-{100 * self.fill['max']:.1f}% (median {100 * self.fill['median']:.1f}%)"
             if self.fill
@@ -112,7 +125,13 @@ class _Target:
     shard_rows: int
 
 
-def build(cfg: BuildConfig, *, command: str, reporter: Reporter | None = None, version: int | None = None) -> list[ConfigResult]:
+def build(
+    cfg: BuildConfig, *, command: str, reporter: Reporter | None = None, version: int | None = None, notify=None
+) -> list[ConfigResult]:
+    """Build (or resume, or check and repair) every length of ``cfg``; ``notify`` gets the
+    line said when another build holds a version this one needs (default: stderr)."""
+    if version is not None and version < 1:
+        raise ConfigError(f"--version-number must be 1 or more, got {version}; omit it to use the next free version")
     reporter = reporter or make_reporter()
     template = load_template(cfg.template)
     counter = load_counter(cfg.tokenizer)
@@ -129,22 +148,90 @@ def build(cfg: BuildConfig, *, command: str, reporter: Reporter | None = None, v
         chosen, state = choose_version(root / name, identity, version)
         targets.append(_Target(spec, name, identity, chosen, state, shard_rows))
 
-    results = [
-        ConfigResult(t.config_name, t.version.name, t.version.path, "up to date", *existing_counts(t.version.path))
+    # A finished version is checked against its manifest; a damaged one is repaired like a pending build.
+    damage = {t.config_name: inspect_version(t.version.path) for t in targets if t.state == "complete"}
+    pending = [t for t in targets if t.state != "complete" or damage[t.config_name].any]
+    built = prepare(cfg, [t.spec for t in pending], template, counter) if pending else []  # every check before the first write
+    prepared = {t.config_name: pair for t, pair in zip(pending, built)}
+    return [
+        _locked(cfg, t, prepared.get(t.config_name), damage.get(t.config_name), template, command, reporter, notify)
         for t in targets
-        if t.state == "complete"
     ]
-    pending = [t for t in targets if t.state != "complete"]
-    if not pending:
-        return results
 
-    built = prepare(cfg, [t.spec for t in pending], template, counter)  # every check before the first write
-    prepared = [(target, builder, plan) for target, (builder, plan) in zip(pending, built)]
 
-    for target, builder, plan in prepared:
-        results.append(_build_config(cfg, target, builder, plan, builder.source, template, command, reporter))
-    order = {t.config_name: i for i, t in enumerate(targets)}
-    return sorted(results, key=lambda r: order[r.config_name])
+def _locked(cfg, target: _Target, prepared, damage: Damage | None, template, command, reporter, notify) -> ConfigResult:
+    """One config under its version's lock: up to date, repaired, built or resumed.
+
+    What was decided before the lock is checked again once it is held, since another
+    build of this version may have finished (or repaired it) in the meantime.
+    """
+    path, waited = target.version.path, []
+
+    def on_wait(holder: str) -> None:
+        waited.append(holder)
+        (notify or _stderr)(f"{target.config_name} {target.version.name}: waiting for another build ({holder}) to finish with {path}")
+
+    began = time.perf_counter()
+    with version_lock(path, shared=cfg.slice is not None, on_wait=on_wait):
+        theirs = _identity_on_disk(path)
+        if theirs is not None and theirs != target.identity:
+            raise OutputError(f"{path} was just taken by a build with other settings; re-run to build beside it")
+        if (path / MANIFEST).is_file():
+            if damage is None or waited:
+                damage = inspect_version(path)
+            if not damage.any:
+                if cfg.slice is None:
+                    clean_leftovers(path)
+                return _finished(target, "up to date", 0.0, cfg.num)
+            if prepared is None:
+                raise OutputError(f"{path} changed while this build waited ({damage.describe()}); re-run the same command")
+            return _repair_config(cfg, target, *prepared, damage, template, began)
+        if prepared is None:
+            raise OutputError(f"{path} lost its {MANIFEST} while this build waited; re-run the same command")
+        builder, plan = prepared
+        return _build_config(cfg, target, builder, plan, builder.source, template, command, reporter)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _identity_on_disk(path: Path) -> dict | None:
+    for record in (path / MANIFEST, path / PROGRESS / PLAN):
+        try:
+            return json.loads(record.read_text(encoding="utf-8")).get("identity")
+        except (OSError, ValueError, AttributeError):
+            continue
+    return None
+
+
+def _finished(target: _Target, state: str, seconds: float, requested: int | None, rows_now: int | None = None) -> ConfigResult:
+    """The result of a version whose manifest is written, read back from it."""
+    manifest = read_manifest(target.version.path)
+    counts, lengths = manifest["counts"], manifest["lengths"]
+    return ConfigResult(
+        target.config_name, target.version.name, target.version.path, state, counts["built"], counts["skipped"],
+        seconds, lengths["n_tokens"], lengths["fill"], requested, rows_now, manifest.get("source") or {},
+    )
+
+
+def _repair_config(cfg, target: _Target, builder, plan: Plan, damage: Damage, template, began: float) -> ConfigResult:
+    """Rebuild exactly the damaged shards of a finished version, then rewrite its manifest."""
+    slices = shard_slices(len(plan.items), target.shard_rows)
+    writer = VersionWriter(target.version, cfg.split, len(slices), target.spec.target_len, schema_for(cfg.task)[0])
+    if damage.shards is not None and len(damage.records) + len(damage.shards) != len(slices):
+        damage = Damage(None, f"{MANIFEST} lists another number of shards than the build makes")
+    old = read_manifest_lenient(target.version.path)
+    writer.clean()
+
+    def rebuild(index: int, expect: str | None) -> None:
+        write_shard(builder, writer, ShardTask(index, tuple((i, plan.items[i]) for i in slices[index])), expect)
+
+    done = repair(writer, damage, rebuild)
+    command = old.get("command") if isinstance(old.get("command"), str) else "keychain build (repaired)"
+    writer.finish(manifest_of(cfg, target, writer, len(slices), plan, builder.source, template, command))
+    what = ", ".join(done + ([f"{MANIFEST} rewritten"] if damage.manifest or damage.shards is None else []))
+    return _finished(target, f"repaired ({what})", time.perf_counter() - began, cfg.num, 0)
 
 
 def _build_config(
@@ -180,23 +267,8 @@ def _build_config(
     if cfg.slice is not None:
         return _slice_result(cfg, target, writer, tasks, time.perf_counter() - began)
     rows_now = sum(writer.record(task.shard)["rows"] for task in tasks)
-    manifest = manifest_of(cfg, target, writer, len(slices), plan, source, template, command)
-    writer.finish(manifest)
-    counts = manifest["counts"]
-    return ConfigResult(
-        target.config_name,
-        target.version.name,
-        target.version.path,
-        state,
-        counts["built"],
-        counts["skipped"],
-        time.perf_counter() - began,
-        manifest["lengths"]["n_tokens"],
-        manifest["lengths"]["fill"],
-        cfg.num,
-        rows_now,
-        manifest["source"],
-    )
+    writer.finish(manifest_of(cfg, target, writer, len(slices), plan, source, template, command))
+    return _finished(target, state, time.perf_counter() - began, cfg.num, rows_now)
 
 
 def _slice_result(cfg: BuildConfig, target: _Target, writer: VersionWriter, tasks: list, seconds: float) -> ConfigResult:

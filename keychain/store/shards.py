@@ -2,8 +2,10 @@
 
 Each shard is streamed into a temporary file in the version's hidden ``.progress/``
 folder and renamed into place, followed by a small JSON record of its row and skip
-counts; an interrupted build leaves no partial shard and a re-run builds only what is
-missing. ``finish`` writes the manifest last, which marks the version complete.
+counts, size and sha256; an interrupted build leaves no partial shard and a re-run
+builds only what is missing. A re-run hashes the shards written before the interruption
+and rebuilds any that no longer match their record. ``finish`` writes the manifest
+last, which marks the version complete.
 
 Example:
     >>> shard_name("train", 0, 2)
@@ -24,6 +26,7 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..digest import sha256_file
 from ..errors import OutputError
 from .files import FILE_MODE, write_json_atomic
 from .schema import SCHEMA
@@ -46,6 +49,14 @@ def row_group_rows(target_len: int) -> int:
     return max(8, 2**21 // target_len)
 
 
+class ShardMismatch(OutputError):
+    """A rebuilt shard's bytes differ from what they were expected to be."""
+
+    def __init__(self, name: str, digest: str) -> None:
+        super().__init__(f"{name} rebuilds to sha256 {digest[:12]}..., not what the manifest records")
+        self.name, self.digest = name, digest
+
+
 class VersionWriter:
     """Writes the shards of one version; knows which are already done."""
 
@@ -56,6 +67,7 @@ class VersionWriter:
         self.total = total_shards
         self.group_rows = row_group_rows(target_len)
         self.progress = self.path / PROGRESS
+        self._checked: set[int] = set()  # shards whose file was hashed against its record
 
     def start(self, plan: dict, *, clean: bool = True) -> None:
         """Create the version folder with its plan, or join the one that holds this plan.
@@ -80,9 +92,19 @@ class VersionWriter:
                     f"({describe_differences(theirs or {}, plan['identity'])}); re-run to build beside it"
                 )
         if clean:
-            for stale in self.progress.glob("*.tmp*"):
-                stale.unlink(missing_ok=True)  # temporary files of an interrupted run
+            self.clean()
         write_json_atomic(joined, plan)
+
+    def clean(self) -> list[Path]:
+        """Delete what a killed run left behind (temporary shards and JSON files, a staging
+        folder of this version); only a build that owns the version may call it."""
+        stale = [*self.progress.glob("*.tmp*"), *self.path.glob(".*.tmp"), *self.path.parent.glob(f".{self.path.name}.*.tmp")]
+        for path in stale:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        return stale
 
     def _create(self, plan: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +121,7 @@ class VersionWriter:
             shutil.rmtree(staging, ignore_errors=True)
 
     def missing(self) -> list[int]:
-        """Shard indices not written yet."""
+        """Shard indices not written yet, or whose file no longer matches its record."""
         return [index for index in range(self.total) if not self.done(index)]
 
     def shard_path(self, index: int) -> Path:
@@ -109,15 +131,39 @@ class VersionWriter:
         return self.progress / f"shard-{index:05d}.json"
 
     def done(self, index: int) -> bool:
-        return self.shard_path(index).is_file() and self._record_path(index).is_file()
+        """True when shard ``index`` is written and matches its record (size and sha256,
+        hashed once per writer): a shard changed or cut short since is built again."""
+        path, record_path = self.shard_path(index), self._record_path(index)
+        if not (path.is_file() and record_path.is_file()):
+            return False
+        if index in self._checked:
+            return True
+        try:
+            record = self.record(index)
+            intact = path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get("sha256")
+        except (OSError, ValueError):
+            intact = False
+        if not intact:  # a record from an older keychain has no sha256: rebuilt as well
+            path.unlink(missing_ok=True)
+            record_path.unlink(missing_ok=True)
+            return False
+        self._checked.add(index)
+        return True
 
     def record(self, index: int) -> dict:
         return json.loads(self._record_path(index).read_text(encoding="utf-8"))
 
-    def write_batches(self, index: int, batches: Iterable[pa.Table], skipped: dict[str, int]) -> dict:
+    def write_batches(
+        self, index: int, batches: Iterable[pa.Table], skipped: dict[str, int], expect: str | None = None
+    ) -> dict:
         """Stream Arrow ``batches`` into shard ``index`` atomically, in row groups of
-        ``group_rows`` whatever the batch sizes; return the shard's record."""
+        ``group_rows`` whatever the batch sizes; return the shard's record.
+
+        ``expect`` (a sha256) is for repairs: the shard replaces the file only when its
+        bytes hash to it, else ``ShardMismatch`` is raised and the folder is left as it was.
+        """
         final = self.shard_path(index)
+        self.progress.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f"{final.name}.", suffix=".tmp", dir=self.progress)
         os.close(fd)
         tmp = Path(tmp_name)
@@ -140,15 +186,43 @@ class VersionWriter:
                     writer.write_table(table)
                     count += table.num_rows
             os.chmod(tmp, FILE_MODE)
+            digest = sha256_file(tmp)
+            if expect is not None and digest != expect:
+                raise ShardMismatch(final.name, digest)
             os.replace(tmp, final)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        record = {"file": final.name, "rows": count, "skipped": dict(sorted(skipped.items()))}
+        record = {
+            "file": final.name, "rows": count, "skipped": dict(sorted(skipped.items())),
+            "bytes": final.stat().st_size, "sha256": digest,
+        }
         write_json_atomic(self._record_path(index), record)
+        self._checked.add(index)
         return record
+
+    def adopt(self, index: int, record: dict) -> None:
+        """Record an existing shard as done (a repair keeps the shards that match the manifest)."""
+        self.progress.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(self._record_path(index), record)
+        self._checked.add(index)
 
     def finish(self, manifest: dict) -> None:
         """Write the manifest (marking the version complete) and drop the progress folder."""
         write_json_atomic(self.path / MANIFEST, manifest)
         shutil.rmtree(self.progress, ignore_errors=True)
+
+
+def clean_leftovers(version_dir: Path) -> list[Path]:
+    """What a killed run left in or beside a finished version: its progress folder (a kill
+    between the manifest and the clean-up), temporary files, a staging folder."""
+    version_dir = Path(version_dir)
+    stale = [*version_dir.glob(".*.tmp"), *version_dir.parent.glob(f".{version_dir.name}.*.tmp")]
+    if (version_dir / PROGRESS).exists():
+        stale.append(version_dir / PROGRESS)
+    for path in stale:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return stale

@@ -136,3 +136,12 @@ def read_manifest(version_dir: Path) -> dict:
         raise OutputError(f"{version_dir} has no {MANIFEST}; the build did not finish, re-run it") from error
     except (OSError, ValueError) as error:
         raise OutputError(f"{path} is unreadable ({type(error).__name__}); rebuild this config") from error
+
+
+def read_manifest_lenient(version_dir: Path) -> dict:
+    """The manifest as a dict, or {} when it is missing or damaged (a repair's best effort)."""
+    try:
+        manifest = read_manifest(version_dir)
+    except OutputError:
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
