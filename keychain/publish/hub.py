@@ -2,8 +2,13 @@
 
 Transient failures (HTTP 5xx, 429, dropped or timed-out connections) are retried with
 exponential backoff up to a fixed number of attempts; anything else stops at once with
-a line that names the cause and the fix. The token is never handled here: ``HfApi``
-reads it from ``HF_TOKEN`` or a prior ``hf auth login``.
+a line that names the cause and the fix. Every request has a timeout (``set_timeouts``:
+10 s to connect, 60 s without progress on a read or write, ``KEYCHAIN_HUB_TIMEOUT=S`` to
+change the latter), so an endpoint that accepts and never answers is a transient failure
+too, and one push spends at most ``RetryPolicy.give_up_after`` seconds (150) failing
+and waiting before it gives up with one line (about 3 minutes in all against an endpoint
+that never answers). The token is never handled here: ``HfApi`` reads it from
+``HF_TOKEN`` or a prior ``hf auth login``.
 
 Example:
     >>> parse_repo_id("https://huggingface.co/datasets/someone/test")
@@ -14,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -84,11 +90,50 @@ def describe_error(error: BaseException, action: str, repo_id: str) -> str:
     return f"{action} on {repo_id} failed ({type(error).__name__}: {detail}); check the network and push again"
 
 
+CONNECT_TIMEOUT_S = 10.0
+IO_TIMEOUT_S = 60.0  # seconds without progress on one read or write (a commit's answer, an upload chunk)
+
+
+def set_timeouts(io_s: float | None = None) -> float:
+    """Give every request ``huggingface_hub`` makes from now on a connect and an I/O timeout.
+
+    huggingface_hub's own client waits forever by default. Returns the I/O timeout used
+    (``io_s``, else ``KEYCHAIN_HUB_TIMEOUT``, else 60 s).
+    """
+    import huggingface_hub
+
+    if io_s is None:
+        text = os.environ.get("KEYCHAIN_HUB_TIMEOUT", "")
+        try:
+            io_s = float(text) if text else IO_TIMEOUT_S
+        except ValueError:
+            raise PublishError(f"KEYCHAIN_HUB_TIMEOUT={text!r} is not a number of seconds; set it to e.g. 60") from None
+    if not io_s > 0:
+        raise PublishError(f"KEYCHAIN_HUB_TIMEOUT must be positive, got {io_s}")
+    connect = min(CONNECT_TIMEOUT_S, io_s)
+    session = huggingface_hub.get_session()
+    if hasattr(type(session), "timeout"):  # huggingface_hub >= 1.0: one shared httpx client
+        session.timeout = (connect, io_s, io_s, connect)  # connect, read, write, pool
+    else:  # earlier releases: requests sessions, which take a timeout per request only
+        import requests
+
+        class _TimeoutSession(requests.Session):
+            def request(self, *args, **kwargs):
+                kwargs.setdefault("timeout", (connect, io_s))
+                if kwargs["timeout"] is None:
+                    kwargs["timeout"] = (connect, io_s)
+                return super().request(*args, **kwargs)
+
+        huggingface_hub.configure_http_backend(backend_factory=_TimeoutSession)
+    return io_s
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 5  # tries in all, the first included
     first_delay: float = 2.0  # seconds before the second try
     max_delay: float = 60.0  # seconds, cap of any one wait
+    give_up_after: float = 150.0  # seconds spent in failed tries and waits, over a whole push
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
@@ -98,6 +143,14 @@ class RetryPolicy:
         return [min(self.max_delay, self.first_delay * 2**i) for i in range(self.attempts - 1)]
 
 
+@dataclass
+class FailureClock:
+    """Seconds one push has spent in failed tries and waits, against ``RetryPolicy.give_up_after``."""
+
+    spent: float = 0.0
+    now: Callable[[], float] = time.monotonic
+
+
 def call_hub(
     action: str,
     call: Callable[[], T],
@@ -105,19 +158,29 @@ def call_hub(
     policy: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
     log: Callable[[str], None] = lambda line: None,
+    clock: FailureClock | None = None,
 ) -> T:
-    """Run ``call``, retrying transient failures per ``policy``; PublishError otherwise."""
+    """Run ``call``, retrying transient failures per ``policy``; PublishError otherwise.
+
+    ``clock`` is shared by the calls of one push, so together they stop retrying once
+    ``policy.give_up_after`` seconds have gone into failures.
+    """
+    clock = clock or FailureClock()
     delays = policy.delays()
     for attempt, delay in enumerate([*delays, None]):
+        began = clock.now()
         try:
             return call()
         except Exception as error:  # sorted below: transient ones retried, the rest reported
             if not is_transient(error):
                 raise PublishError(describe_error(error, action, repo_id)) from error
-            if delay is None:
+            clock.spent += clock.now() - began
+            if delay is None or clock.spent + delay > policy.give_up_after:
                 raise PublishError(
                     f"{describe_error(error, action, repo_id).split('; ')[0]}, still failing after "
-                    f"{policy.attempts} tries; the Hub may be down, push again later (nothing is deleted)"
+                    f"{attempt + 1} {'try' if attempt == 0 else 'tries'} and {clock.spent:.0f} s; the Hub may be down or unreachable, "
+                    "push again later (nothing is deleted)"
                 ) from error
+            clock.spent += delay
             log(f"{action}: {type(error).__name__} (HTTP {status_of(error) or '-'}), retry {attempt + 1} in {delay:g} s")
             sleep(delay)

@@ -38,7 +38,7 @@ from ..store.folder import (
     write_push_record,
 )
 from .card import CARD, render_card
-from .hub import RetryPolicy, call_hub, parse_repo_id
+from .hub import FailureClock, RetryPolicy, call_hub, parse_repo_id, set_timeouts
 from .preflight import check_card, check_loads, check_shards
 
 REPO_TYPE = "dataset"
@@ -202,9 +202,10 @@ def execute(
     repo_id = plan.repo_id
     for path, data in plan.drawn.items():  # the plots the card shows, written before the commit reads them
         write_bytes_atomic(path, data)
+    clock = FailureClock()  # one failure budget for the whole push
 
     def hub(action, call):
-        return call_hub(action, call, repo_id, policy, sleep, log)
+        return call_hub(action, call, repo_id, policy, sleep, log, clock)
 
     hub("create_repo", lambda: api.create_repo(repo_id, repo_type=REPO_TYPE, private=plan.private, exist_ok=True))
     ops = operations(plan)
@@ -267,6 +268,7 @@ def push(
         return plan
     for check in checks:
         log(f"checked: {check}")
+    set_timeouts()  # huggingface_hub's client would otherwise wait forever on a silent endpoint
     url = execute(plan, Path(out), api or default_api(), policy, sleep, log)
     log(f"pushed {len(plan.uploads)} files to {plan.repo_id}, tagged {', '.join(plan.tags)}: {url}")
     return plan

@@ -102,3 +102,21 @@ def test_call_hub_does_not_retry_a_permanent_error():
     with pytest.raises(PublishError, match="no write access"):
         call_hub("create_commit", forbidden, "someone/test", sleep=sleeps.append)
     assert calls == [1] and sleeps == []
+
+
+def test_call_hub_stops_retrying_once_the_push_has_spent_its_failure_budget():
+    from keychain.publish.hub import FailureClock
+
+    now = [0.0]
+    clock = FailureClock(now=lambda: now[0])
+    sleeps = []
+
+    def silent():  # each try waits 60 s for an answer that never comes
+        now[0] += 60
+        raise TimeoutError("timed out")
+
+    with pytest.raises(PublishError, match="still failing after 3 tries and 186 s"):
+        call_hub("create_repo", silent, "someone/test", RetryPolicy(give_up_after=150), sleep=sleeps.append, clock=clock)
+    assert sleeps == [2.0, 4.0]  # a third wait (8 s) would pass 150 s of failures
+    with pytest.raises(PublishError, match="still failing after 1 try and 246 s"):  # the budget is shared by the push
+        call_hub("create_commit", silent, "someone/test", RetryPolicy(give_up_after=150), sleep=sleeps.append, clock=clock)

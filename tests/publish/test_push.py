@@ -181,3 +181,33 @@ def test_no_token_is_a_one_line_error(out, monkeypatch):
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
     with pytest.raises(PublishError, match="no Hugging Face token found; run `hf auth login` or set HF_TOKEN"):
         push(out, REPO, log=lambda line: None)
+
+
+def test_an_endpoint_that_accepts_and_never_answers_fails_in_one_line_within_the_budget(out, monkeypatch):
+    """The repro of issue 14: a socket that accepts and never replies used to hang ``push`` forever."""
+    import socket
+    import time
+
+    import huggingface_hub
+    from huggingface_hub import HfApi
+
+    from keychain.publish.hub import RetryPolicy
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)  # connections are queued by the kernel and never answered
+    monkeypatch.setenv("KEYCHAIN_HUB_TIMEOUT", "0.5")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    api = HfApi(endpoint=f"http://127.0.0.1:{server.getsockname()[1]}", token="x")
+    lines: list[str] = []
+    began = time.monotonic()
+    try:
+        with pytest.raises(PublishError) as error:
+            push(out, REPO, api=api, log=lines.append, policy=RetryPolicy(attempts=3, first_delay=0.1))
+    finally:
+        server.close()
+    assert time.monotonic() - began < 20
+    message = str(error.value)
+    assert "create_repo" in message and "Timeout" in message and "still failing after 3 tries" in message
+    assert "\n" not in message and sum("retry" in line for line in lines) == 2
+    assert huggingface_hub.get_session().timeout.read == 0.5
