@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -37,6 +38,10 @@ EXECUTORS = ("local", "ray")  # where shards are built: keychain/run/executors.p
 DEFAULT_HOPS = 4  # keys per chain, as released by the paper's authors (4 pairs per chain)
 CHAINS_PER_1K = 1  # chains per 1024 tokens of budget, as in the authors' released script
 MIN_LENGTH = 256  # tokens; below this no prompt template fits
+# tokens; no tokenizer or model in use takes longer prompts (Qwen2.5-7B-1M: 1M). A larger
+# --len is refused before anything is generated; KEYCHAIN_MAX_LEN=N raises the cap.
+MAX_LENGTH = 1024 * 1024
+MAX_SEED = 2**63 - 1  # stored in the int64 ``seed`` column
 
 _LENGTH = re.compile(r"^\s*(\d+)\s*([kK]?)\s*$")
 
@@ -54,7 +59,23 @@ def parse_length(text: str | int) -> int:
         value = int(match.group(1)) * (1024 if match.group(2) else 1)
     if value < MIN_LENGTH:
         raise ConfigError(f"--len {text} is below {MIN_LENGTH} tokens; no prompt fits, use e.g. --len 4k")
+    if value > max_length():
+        raise ConfigError(
+            f"--len {text} is {value:,} tokens, above the {max_length():,}-token cap (no tokenizer or model in use "
+            f"takes more); use a smaller --len, or set KEYCHAIN_MAX_LEN={value} if you mean it"
+        )
     return value
+
+
+def max_length() -> int:
+    """The largest --len accepted: ``MAX_LENGTH``, or ``KEYCHAIN_MAX_LEN`` (tokens, or e.g. 2048k)."""
+    text = os.environ.get("KEYCHAIN_MAX_LEN", "").strip()
+    match = _LENGTH.match(text)
+    if not text:
+        return MAX_LENGTH
+    if not match:
+        raise ConfigError(f"KEYCHAIN_MAX_LEN={text!r} is not a length; set it to a token count like 2097152 or 2048k")
+    return int(match.group(1)) * (1024 if match.group(2) else 1)
 
 
 def parse_slice(text: str) -> tuple[int, int]:
@@ -123,8 +144,8 @@ class BuildConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-        if self.seed < 0:
-            raise ConfigError(f"--seed must be a non-negative integer, got {self.seed}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"--seed must be a whole number from 0 to 2^63-1 (a 64-bit row column), got {self.seed}")
         if self.task == "plain":
             for flag, value in (("--hops", self.hops), ("--chains", self.chains), ("--key-format", self.key_format)):
                 if value is not None:

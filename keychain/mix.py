@@ -38,6 +38,7 @@ from .store.schema import TASK_SCHEMA, TASK_SCHEMA_VERSION
 from .store.shards import VersionWriter, default_shard_rows
 from .store.versions import choose_version, read_manifest
 from .tasks import parse_depths
+from .text import load_yaml
 
 MIX_CONFIG = "mix"
 _TOP_KEYS = ("name", "description", "seed", "tokenizer", "split", "chains_outside_budget", "components")
@@ -77,8 +78,8 @@ def load_recipe(path: str | Path, out: str | Path, scale: float = 1.0) -> MixRec
     if not scale > 0:
         raise ConfigError(f"--scale must be positive, got {scale}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
+        data = load_yaml(path.read_text(encoding="utf-8"))  # bounded: an alias bomb is one line, at once
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid YAML ({str(error).splitlines()[0]}); fix the file") from error
     if not isinstance(data, dict) or not isinstance(data.get("components"), list) or not data["components"]:
         raise ConfigError(f"{path}: expected a mapping with a non-empty 'components' list")

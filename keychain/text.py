@@ -1,4 +1,4 @@
-"""Small text helpers shared by sources and verification.
+"""Small text helpers shared by sources and verification, and the one YAML loader.
 
 ``split_sentences`` cuts a paragraph into sentences without changing a character, so
 ``"".join(split_sentences(t)) == t`` always holds; the white space after a sentence end
@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 import string
+from typing import Any
+
+import yaml
 
 # A sentence ends at . ! or ? (plus closing quotes or brackets), when white space and
 # then a capital letter, a digit or an opening quote or bracket follow.
@@ -59,3 +62,63 @@ def normalize_answer(text: str) -> str:
     text = text.lower().translate(_PUNCTUATION)
     text = _ARTICLES.sub(" ", text)
     return " ".join(text.split())
+
+
+MAX_YAML_NODES = 100_000  # values in a YAML document once aliases are expanded; recipes hold hundreds
+
+
+class YamlTooLarge(yaml.YAMLError):
+    """A YAML document whose aliases expand past ``MAX_YAML_NODES`` (an alias bomb)."""
+
+    def __init__(self, mark, recursive: bool = False) -> None:
+        self.problem = (
+            "an alias refers to the node that holds it (a recursive alias); write the values out" if recursive
+            else f"aliases expand it to more than {MAX_YAML_NODES:,} values (an alias bomb?); write the values out"
+        )
+        self.problem_mark = mark
+        super().__init__(f"line {mark.line + 1}: {self.problem}")
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that counts every node as expanded and stops past the bound.
+
+    Each node's expanded size is known when it is composed (an alias counts the whole
+    node it names), so ``a: &a [*b, *b, ...]`` nine levels deep is refused after reading
+    a few hundred bytes, before any object is built.
+    """
+
+    def compose_document(self):
+        self._sizes: dict[int, int] = {}
+        try:
+            return super().compose_document()
+        finally:
+            self._sizes = {}
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):  # its size is the named node's, known once that is done
+            event = self.peek_event()
+            named = self.anchors.get(event.anchor)
+            if named is not None and id(named) not in self._sizes:
+                raise YamlTooLarge(event.start_mark, recursive=True)
+            return super().compose_node(parent, index)
+        node = super().compose_node(parent, index)
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = []
+        size = 1 + sum(self._sizes[id(child)] for child in children)
+        if size > MAX_YAML_NODES:
+            raise YamlTooLarge(node.start_mark)
+        self._sizes[id(node)] = size
+        return node
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with a bound on the expanded size: raises ``YamlTooLarge`` (a
+    ``yaml.YAMLError``) for an alias bomb; ordinary anchors and aliases still work.
+
+    Example: ``load_yaml("a: &x [1, 2]\nb: *x")`` -> ``{'a': [1, 2], 'b': [1, 2]}``
+    """
+    return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 (a SafeLoader subclass)

@@ -60,3 +60,33 @@ def test_invalid_settings(settings, message):
     settings.setdefault("lengths", (4096,))
     with pytest.raises(ConfigError, match=message):
         BuildConfig(source="synthetic", **settings)
+
+
+def test_budgets_above_the_cap_are_refused_before_anything_is_generated(monkeypatch):
+    from keychain.config import MAX_LENGTH
+
+    assert parse_length("1024k") == MAX_LENGTH
+    with pytest.raises(ConfigError, match=r"--len 999999999 is 999,999,999 tokens, above the 1,048,576-token cap.*KEYCHAIN_MAX_LEN"):
+        parse_length("999999999")
+    monkeypatch.setenv("KEYCHAIN_MAX_LEN", "2048k")
+    assert parse_length("2048k") == 2 * MAX_LENGTH
+    monkeypatch.setenv("KEYCHAIN_MAX_LEN", "lots")
+    with pytest.raises(ConfigError, match="KEYCHAIN_MAX_LEN='lots' is not a length"):
+        parse_length("4k")
+
+
+@pytest.mark.parametrize("seed", [2**63, -1, 10**30])
+def test_seeds_outside_int64_are_refused_at_the_edge(seed):
+    with pytest.raises(ConfigError, match="--seed must be a whole number from 0 to 2\\^63-1"):
+        BuildConfig(source="synthetic", lengths=(4096,), seed=seed)
+    assert BuildConfig(source="synthetic", lengths=(4096,), seed=2**63 - 1).seed == 2**63 - 1
+
+
+@pytest.mark.parametrize("number", [0, -1])
+def test_a_version_number_below_one_is_refused_before_anything_is_written(tmp_path, number):
+    from keychain.run import pipeline
+
+    config = BuildConfig(source="synthetic", lengths=(4096,), num=2, out=str(tmp_path / "out"))
+    with pytest.raises(ConfigError, match=f"--version-number must be 1 or more, got {number}"):
+        pipeline.build(config, command="keychain build (test)", version=number)
+    assert not (tmp_path / "out").exists()

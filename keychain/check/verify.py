@@ -27,7 +27,7 @@ from ..errors import KeychainError, VerifyError
 from ..rows.prompts import PromptTemplate
 from ..rows.tokens import load_counter
 from ..store.folder import STATS_DIR
-from ..store.versions import MANIFEST, read_manifest, read_versions, shard_file
+from ..store.versions import MANIFEST, missing_section, read_manifest, read_versions, shard_file
 from .row_checks import RowReport, applicable_checks, check_row
 
 NOTED_IDS = 5  # row ids listed per reported check
@@ -125,11 +125,12 @@ def verify_version(version: Path, on_row=None) -> VersionReport:
     report = VersionReport(version)
     try:
         manifest = read_manifest(version)
-        shards = list(manifest["shards"])
-        built = manifest["counts"]["built"]
+        shards, built = list(manifest["shards"]), manifest["counts"]["built"]
     except (KeychainError, KeyError, TypeError) as error:
-        report.file_problems.append(f"{MANIFEST} is damaged ({error}); rebuild this config")
+        report.file_problems.append(f"{MANIFEST} is damaged ({error}); re-run the build to repair it")
         return report
+    if missing_section(manifest):
+        report.file_problems.append(f"{MANIFEST} has no {missing_section(manifest)}; re-run the build to repair it")
     report.file_problems += foreign_files(version, manifest)
     template = template_of(manifest)
     outside = bool(manifest.get("config", {}).get("chains_outside_budget"))

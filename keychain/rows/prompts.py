@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..text import load_yaml
 
 SYSTEM_PROMPT = (
     "A conversation between User and Assistant. The User asks a question, and the "
@@ -125,7 +126,7 @@ def load_template(path: str | None) -> PromptTemplate:
     if not file.is_file():
         raise ConfigError(f"--template {path}: no such file; pass a YAML file with template fields")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = load_yaml(file.read_text(encoding="utf-8"))  # bounded: an alias bomb is one line
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ConfigError(f"--template {path}: not valid YAML ({str(error).splitlines()[0]}); fix the file") from error
     if not isinstance(data, dict):

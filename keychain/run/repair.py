@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from ..digest import sha256_file
 from ..errors import KeychainError, OutputError
 from ..store.shards import ShardMismatch, VersionWriter, shard_name
-from ..store.versions import MANIFEST, read_manifest
+from ..store.versions import MANIFEST, manifest_section, missing_section, read_manifest
 
 _ENTRY = {"file": str, "rows": int, "bytes": int, "sha256": str, "skipped": dict}
 
@@ -83,21 +83,12 @@ def inspect_version(path: Path) -> Damage:
             damage.records[index] = {**entry, "rows": rows}
         else:
             damage.records[index] = dict(entry)
-    sections = [_section(manifest, keys) for keys in _SECTIONS]
-    if any(value is None for value in sections):
-        damage.manifest = f"{MANIFEST} has no {'.'.join(_SECTIONS[sections.index(None)])}"
-    elif not damage.any and sections[0] != sum(entry["rows"] for entry in entries):
-        damage.manifest = f"{MANIFEST} counts {sections[0]} rows, its shards hold {sum(e['rows'] for e in entries)}"
+    missing, built = missing_section(manifest), manifest_section(manifest, ("counts", "built"))
+    if missing:
+        damage.manifest = f"{MANIFEST} has no {missing}"
+    elif not damage.any and built != sum(entry["rows"] for entry in entries):
+        damage.manifest = f"{MANIFEST} counts {built} rows, its shards hold {sum(e['rows'] for e in entries)}"
     return damage
-
-
-_SECTIONS = (("counts", "built"), ("counts", "skipped"), ("lengths", "n_tokens"), ("lengths", "fill"), ("source",))
-
-
-def _section(manifest: dict, keys: tuple[str, ...]):
-    for key in keys:
-        manifest = manifest.get(key) if isinstance(manifest, dict) else None
-    return manifest
 
 
 def _shard_problem(file: Path, entry: dict) -> tuple[str | None, int | None]:

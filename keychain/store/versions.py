@@ -138,6 +138,28 @@ def read_manifest(version_dir: Path) -> dict:
         raise OutputError(f"{path} is unreadable ({type(error).__name__}); rebuild this config") from error
 
 
+# Sections every manifest has (the card, stats and rebuilds read them): path of keys.
+MANIFEST_SECTIONS = (("counts", "built"), ("counts", "skipped"), ("lengths", "n_tokens"), ("lengths", "fill"), ("source",))
+
+
+def manifest_section(manifest: dict, keys: tuple[str, ...]):
+    """``manifest[k1][k2]...`` or None when a level is missing.
+
+    Example: ``manifest_section({"counts": {"built": 3}}, ("counts", "built"))`` -> ``3``
+    """
+    for key in keys:
+        manifest = manifest.get(key) if isinstance(manifest, dict) else None
+    return manifest
+
+
+def missing_section(manifest: dict) -> str | None:
+    """The first of ``MANIFEST_SECTIONS`` the manifest lacks, dotted (``"lengths.fill"``), or None."""
+    for keys in MANIFEST_SECTIONS:
+        if manifest_section(manifest, keys) is None:
+            return ".".join(keys)
+    return None
+
+
 def read_manifest_lenient(version_dir: Path) -> dict:
     """The manifest as a dict, or {} when it is missing or damaged (a repair's best effort)."""
     try:

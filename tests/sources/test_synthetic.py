@@ -525,3 +525,16 @@ def test_long_budget_sizes_pool_and_item_count(encoding):
         len(t) for t in encoding.encode_ordinary_batch([d.text for d in long.documents])
     )
     assert tokens >= 2 * 131072
+
+
+def test_a_world_too_large_for_the_memory_is_refused_before_it_is_generated(monkeypatch):
+    from keychain import sources
+    from keychain.sources import synthetic
+
+    request = sources.SourceRequest(num=2, max_len=999_999_999)
+    assert synthetic.memory_estimate(request) > 200 * 2**30  # 33 million people
+    monkeypatch.setattr(synthetic, "build_world", lambda *args: pytest.fail("the world was generated"))
+    monkeypatch.setattr(synthetic, "available_memory", lambda: 16 * 2**30)
+    with pytest.raises(ConfigError, match=r"needs about 254\.3 GiB of memory \(33,333,334 people\), more than the 16\.0 GiB"):
+        synthetic.load(request)
+    assert synthetic.memory_estimate(sources.SourceRequest(num=1000, max_len=16384)) < 2**30

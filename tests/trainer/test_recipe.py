@@ -85,3 +85,20 @@ def test_unreadable_or_malformed_recipe_is_one_line(tmp_path):
     bad.write_text("model: [unclosed\n")
     with pytest.raises(RecipeError, match="not valid YAML"):
         load_recipe(bad, output_dir=str(tmp_path))
+
+
+BOMB_LINES = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'] + [
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)
+]
+
+
+def test_an_alias_bomb_in_a_recipe_or_a_set_value_is_one_line_before_any_key_check(tmp_path):
+    recipe = tmp_path / "bomb.yaml"
+    recipe.write_text("\n".join(BOMB_LINES) + "\nmodel: {path: x}\n")
+    with pytest.raises(RecipeError) as error:
+        load_recipe(recipe)
+    assert str(error.value).startswith(f"{recipe} line 6: not valid YAML (aliases expand it to more than 100,000 values")
+    nested = ", ".join(["*b"] * 10)
+    value = f"[&a [1,1,1,1,1,1,1,1,1,1], &b [{', '.join(['*a'] * 10)}], &c [{nested}], [{', '.join(['*c'] * 10)}], [{', '.join(['*c'] * 100)}]]"
+    with pytest.raises(RecipeError, match="--set .*aliases expand it to more than 100,000 values"):
+        load_recipe(RECIPES / "tiny.yaml", [f"grpo.learning_rate={value}"])

@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from keychain.text import YamlTooLarge, load_yaml
+
 from ..errors import RecipeError
 from .settings import GRPOSettings
 from .stage import Recipe
@@ -46,7 +48,7 @@ def load_recipe(path: str | Path, overrides: list[str] = (), output_dir: str | N
     except OSError as error:
         raise RecipeError(f"{path}: cannot read the recipe ({error.strerror}); check the path") from error
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)  # yaml.safe_load with a bound: an alias bomb is refused before any key check
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -135,9 +137,10 @@ def apply_override(raw: dict, assignment: str) -> None:
     if not sep or not key.strip():
         raise RecipeError(f"--set {assignment!r}: write it as section.key=value, e.g. grpo.learning_rate=2e-6")
     try:
-        value = yaml.safe_load(text) if text.strip() else ""
+        value = load_yaml(text) if text.strip() else ""
     except yaml.YAMLError as error:
-        raise RecipeError(f"--set {assignment!r}: the value is not valid YAML; quote it") from error
+        problem = getattr(error, "problem", None) if isinstance(error, YamlTooLarge) else "the value is not valid YAML; quote it"
+        raise RecipeError(f"--set {assignment!r}: {problem}") from error
     parts = key.strip().split(".")
     node: Any = raw
     trail = ""

@@ -12,7 +12,9 @@ worlds differ), writes one biography per entity, and asks questions over it:
 
 The world is sized from the request: at least ``num`` items (1000 when None) and
 ``max_len // 1024 + 8`` items (the distinct decoy questions one row at ``max_len``
-needs), and a pool of about 2.5 x ``max_len`` tokens of biographies.
+needs), and a pool of about 2.5 x ``max_len`` tokens of biographies. Its memory is
+estimated before anything is generated (``memory_estimate``), and a world that would not
+fit in the memory available is refused with one line.
 
 Example:
     >>> data = load(SourceRequest(split="train", seed=0, num=20, max_len=4096))
@@ -35,13 +37,16 @@ from .prose import biography
 from .questions import Question, generate_questions
 from .world import World, build_world
 
-__all__ = ["World", "build_world_for", "item_count", "load", "people_count"]
+__all__ = ["World", "build_world_for", "item_count", "load", "memory_estimate", "people_count"]
 
 DEFAULT_ITEMS = 1000
 POOL_HEADROOM = 2.5  # pool tokens per token of max_len: a row never runs out of padding
 # cl100k tokens of biography per person, counting the share of organisations (1 per 5
 # people) and cities (1 per 10): measured ~86, rounded down so the pool errs large.
 TOKENS_PER_PERSON = 75
+# bytes per person: world, biography and question objects measured at 2.5-3.7 KB per person
+# (tracemalloc, 1K-20K people), doubled for the build's per-document caches.
+BYTES_PER_PERSON = 8 * 1024
 
 
 def item_count(request: SourceRequest) -> int:
@@ -59,9 +64,33 @@ def people_count(request: SourceRequest) -> int:
     return max(item_count(request), by_tokens)
 
 
+def memory_estimate(request: SourceRequest) -> int:
+    """Bytes the world of ``request`` takes. Example: num=1000, max_len=16384 -> 8,192,000."""
+    return people_count(request) * BYTES_PER_PERSON
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this machine can still give (Linux ``MemAvailable``), None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def build_world_for(request: SourceRequest) -> World:
     """The world ``load`` asks its questions about, for tests and inspection."""
     _check(request)
+    needed, available = memory_estimate(request), available_memory()
+    if available is not None and needed > available:
+        raise ConfigError(
+            f"the synthetic world for --num {request.num} at --len {request.max_len} needs about "
+            f"{needed / 2**30:.1f} GiB of memory ({people_count(request):,} people), more than the "
+            f"{available / 2**30:.1f} GiB available; use a smaller --num or --len"
+        )
     return build_world(request.seed, request.split, people_count(request))
 
 
