@@ -27,7 +27,13 @@ from ..errors import KeychainError, VerifyError
 from ..rows.prompts import PromptTemplate
 from ..rows.tokens import load_counter
 from ..store.folder import STATS_DIR
-from ..store.versions import MANIFEST, missing_section, read_manifest, read_versions, shard_file
+from ..store.versions import (
+    MANIFEST,
+    missing_section,
+    read_manifest,
+    read_versions,
+    shard_file,
+)
 from .row_checks import RowReport, applicable_checks, check_row
 
 NOTED_IDS = 5  # row ids listed per reported check
