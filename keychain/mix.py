@@ -73,6 +73,10 @@ def load_recipe(path: str | Path, out: str | Path, scale: float = 1.0) -> MixRec
     import yaml
 
     path = Path(path)
+    if path.is_dir():
+        inside = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
+        example = inside[0] if inside else "recipes/data/demo.yaml"
+        raise ConfigError(f"{path}: is a folder, not a recipe; pass one YAML file, e.g. keychain mix {example}")
     if not path.is_file():
         raise ConfigError(f"{path}: no such recipe; pass a YAML file like recipes/data/demo.yaml")
     if not scale > 0:

@@ -133,6 +133,13 @@ def test_missing_file(monkeypatch, capsys, tmp_path):
     assert not out.exists()
 
 
+def test_a_folder_as_data_files_is_named_a_folder(monkeypatch, capsys, tmp_path, hotpot_file):
+    out = tmp_path / "out"
+    code, _, err = cli(monkeypatch, capsys, "build", "--source", "hotpotqa", "--data-files", hotpot_file.parent, "--out", out)
+    assert_one_line_error(code, err, f"{hotpot_file.parent}: is a folder, not a data file", f"e.g. --data-files {hotpot_file}")
+    assert not out.exists()
+
+
 def test_malformed_json_names_the_line(monkeypatch, capsys, tmp_path):
     bad = tmp_path / "hotpot.json"
     bad.write_text('[\n{"_id": "a",\n "question": oops}\n]')

@@ -70,6 +70,12 @@ def test_bad_recipes_name_the_key_and_the_fix(tmp_path, text, message):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_folder_given_as_the_recipe_names_a_recipe_in_it(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_recipe(DEMO.parent, tmp_path / "out")
+    assert str(error.value) == f"{DEMO.parent}: is a folder, not a recipe; pass one YAML file, e.g. keychain mix {DEMO}"
+
+
 @pytest.mark.parametrize("name", ["loongrl.yaml", "eval.yaml"])
 def test_shipped_recipes_parse(name, tmp_path):
     recipe = load_recipe(DEMO.parent / name, tmp_path)

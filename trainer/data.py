@@ -85,7 +85,7 @@ def resolve_shard_sets(path: str | Path) -> list[ShardSet]:
     """Every shard set a data path names (see the module docstring)."""
     path = Path(path)
     if not path.is_dir():
-        raise DataError(f"{path}: no such folder; build it with `keychain build ... --out {path.parent}` or fix the path")
+        raise DataError(f"{path}: no such folder; pass a keychain output folder (`keychain build ... --out {path}` makes one) or fix the path")
     if (path / MANIFEST).is_file():
         return [_read_version(path)]
     if _version_number(path) is not None:

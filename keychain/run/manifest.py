@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..config import BuildConfig
 from ..digest import sha256_file
-from ..errors import InputError
 from ..rows.spec import RowSpec, length_label
+from ..sources.files import check_data_file
 from ..store.schema import schema_for
 from ..store.shards import VersionWriter
 from .plan import Plan
@@ -41,8 +41,7 @@ def input_identity(cfg: BuildConfig) -> dict:
     files = []
     for name in cfg.data_files:
         path = Path(name)
-        if not path.is_file():
-            raise InputError(f"{name}: no such file; check the --data-files path")
+        check_data_file(path)
         files.append({"name": path.name, "sha256": sha256_file(path)})
     return {"kind": "files", "files": files}
 

@@ -18,15 +18,23 @@ from ..digest import sha256_file
 from ..errors import InputError
 
 
-def _check_file(path: Path) -> None:
+def check_data_file(path: Path) -> None:
+    """A one-line InputError unless ``path`` is a file; a folder's error names a file in it.
+
+    Example: a folder ``hotpot/`` holding ``train.json`` -> "hotpot: is a folder, not a
+    data file; pass the file inside it, e.g. --data-files hotpot/train.json".
+    """
+    path = Path(path)
+    if path.is_dir():
+        inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        example = f", e.g. --data-files {inside[0]}" if inside else " (it holds no files)"
+        raise InputError(f"{path}: is a folder, not a data file; pass the file inside it{example}")
     if not path.exists():
         raise InputError(f"{path}: no such file; check the --data-files path")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; pass the data file inside it")
 
 
 def _read_text(path: Path) -> str:
-    _check_file(path)
+    check_data_file(path)
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -85,12 +93,19 @@ def read_jsonl(path: Path) -> list[dict]:
     a broken line 37 -> InputError "PATH line 37: not valid JSON (...); fix or remove that line".
     """
     path, records = Path(path), []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+    text = _read_text(path)
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
+            if not records and _is_json_list(text):
+                raise InputError(
+                    f"{path}: holds one JSON list, not JSON Lines (one object per line) as this "
+                    "source's release does; pass the source's original .jsonl file, or the --source "
+                    "the file belongs to (HotpotQA and 2WikiMultiHopQA ship JSON lists)"
+                ) from exc
             raise InputError(
                 f"{path} line {number}: not valid JSON ({exc.msg}); fix or remove that line"
             ) from exc
@@ -103,6 +118,15 @@ def read_jsonl(path: Path) -> list[dict]:
     return records
 
 
+def _is_json_list(text: str) -> bool:
+    if not text.lstrip().startswith("["):
+        return False
+    try:
+        return isinstance(json.loads(text), list)
+    except json.JSONDecodeError:
+        return False
+
+
 def file_origin(paths: Iterable[Path]) -> dict:
     """Where file data came from, for the manifest: path, sha256 and size of each file.
 
@@ -112,7 +136,7 @@ def file_origin(paths: Iterable[Path]) -> dict:
     files = []
     for path in paths:
         path = Path(path)
-        _check_file(path)
+        check_data_file(path)
         try:
             files.append({"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size})
         except OSError as exc:

@@ -45,13 +45,6 @@ def test_missing_file_names_the_path_and_the_flag(tmp_path, reader):
     assert one_line(error) == f"{path}: no such file; check the --data-files path"
 
 
-@pytest.mark.parametrize("reader", [read_json_list, read_jsonl, lambda p: file_origin([p])])
-def test_directory_is_refused(tmp_path, reader):
-    with pytest.raises(InputError) as error:
-        reader(tmp_path)
-    assert one_line(error) == f"{tmp_path}: is a directory; pass the data file inside it"
-
-
 def test_unreadable_file_names_the_cause(tmp_path, monkeypatch):
     path = tmp_path / "locked.json"
     path.write_text("[]", encoding="utf-8")
@@ -122,6 +115,27 @@ def test_read_jsonl_skips_blank_lines(tmp_path):
     path = tmp_path / "data.jsonl"
     path.write_text('{"id": "a"}\n\n{"id": "b"}\n', encoding="utf-8")
     assert read_jsonl(path) == [{"id": "a"}, {"id": "b"}]
+
+
+def test_a_json_list_given_where_json_lines_are_read_says_so(tmp_path):
+    path = tmp_path / "hotpot_train_v1.1.json"
+    path.write_text('[\n  {"_id": "a", "question": "q"},\n  {"_id": "b", "question": "r"}\n]\n', encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_jsonl(path)
+    assert one_line(error).startswith(f"{path}: holds one JSON list, not JSON Lines (one object per line)")
+    assert "or the --source the file belongs to" in one_line(error)
+
+
+def test_a_folder_given_as_a_data_file_names_a_file_inside(tmp_path):
+    (tmp_path / "hotpot").mkdir()
+    (tmp_path / "hotpot" / "train.json").write_text("[]", encoding="utf-8")
+    for read in (read_json_list, read_jsonl, lambda path: file_origin([path])):
+        with pytest.raises(InputError) as error:
+            read(tmp_path / "hotpot")
+        assert one_line(error) == (
+            f"{tmp_path / 'hotpot'}: is a folder, not a data file; pass the file inside it, "
+            f"e.g. --data-files {tmp_path / 'hotpot' / 'train.json'}"
+        )
 
 
 def test_bad_jsonl_line_is_named_by_number(tmp_path):

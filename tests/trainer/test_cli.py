@@ -51,4 +51,5 @@ def test_bad_input_is_one_line_nonzero_and_writes_nothing(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("error: ") and "no such folder" in result.stderr
+    assert f"--out {tmp_path / 'nope'}` makes one" in result.stderr  # not `--out .` (the parent)
     assert not out.exists()
