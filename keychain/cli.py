@@ -150,6 +150,8 @@ def build(
     results = run_build(config, command=command, version=version)
     for result in results:
         typer.echo(result.summary())
+        if result.shortfall():
+            typer.echo(result.shortfall(), err=True)
     _refresh_card(out)
     typer.echo(total_summary(results, time.perf_counter() - _STARTED))
 

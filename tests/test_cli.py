@@ -140,6 +140,15 @@ def test_a_folder_as_data_files_is_named_a_folder(monkeypatch, capsys, tmp_path,
     assert not out.exists()
 
 
+def test_a_build_short_of_num_prints_a_warning_line(monkeypatch, capsys, tmp_path, hotpot_file):
+    code, stdout, err = cli(monkeypatch, capsys, "build", "--source", "hotpotqa", "--data-files", hotpot_file,
+                            "--len", "4k", "--num", "20", "--out", tmp_path / "out")
+    assert code == 0 and "12 rows (of 20 asked" in stdout
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert warnings == ["warning: hotpotqa-keychain-4k v1 holds 12 of the 20 rows asked (60%): the source has only "
+                        "12 usable items; pass more source data or a smaller --num"]
+
+
 def test_malformed_json_names_the_line(monkeypatch, capsys, tmp_path):
     bad = tmp_path / "hotpot.json"
     bad.write_text('[\n{"_id": "a",\n "question": oops}\n]')

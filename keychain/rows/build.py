@@ -193,7 +193,13 @@ class RowBuilder:
             if not fill.drop_last_optional():
                 return Skip("gold_too_long")
             counted = render(pairs_in_budget)
-        if counted.n_tokens < self.min_tokens:
+        if counted.n_tokens < self.min_tokens:  # a gap narrower than every candidate (small budgets)
+            offset = counted.n_tokens - (fixed + pairs_cost + fill.tokens)
+            low, high = self.min_tokens - fixed - pairs_cost - offset, limit - fixed - pairs_cost - offset
+            quarter = (high - low) // 4  # aim inside the window: the estimate is off by a few tokens
+            if fill.swap_into(low + quarter, high - quarter) or fill.swap_into(low, high):
+                counted = render(pairs_in_budget)
+        if counted.n_tokens < self.min_tokens or counted.n_tokens > limit:
             return Skip("pool_exhausted" if fill.exhausted else "underfilled")
         if pair_texts and spec.chains_outside_budget:
             return render(True)  # the reference scripts' behaviour: chains on top of the budget

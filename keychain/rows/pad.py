@@ -9,7 +9,10 @@ The fill is greedy over a seeded random order of the pool: a document is added w
 still fits, skipped otherwise; it stops when the slack is tiny, after ``MAX_MISSES``
 documents in a row did not fit, or when the pool is exhausted. Every document gets a
 random sort key when chosen, so the final order is a seeded shuffle that stays stable
-when a document is later dropped to correct an overshoot.
+when a document is later dropped to correct an overshoot. When the greedy fill ends
+below the floor with a gap narrower than every candidate (small budgets: at 1K the 3%
+window is 31 tokens, a biography 70-130), ``swap_into`` replaces one optional document
+by a rejected one that closes the gap; rows the greedy fill completes are unchanged.
 
 Example:
     >>> import random
@@ -172,6 +175,29 @@ class Fill:
                 misses += 1
         self.tokens = tokens
         self.changes += added
+
+    def swap_into(self, low: int, high: int) -> bool:
+        """Replace one optional document by a rejected one so the total lands in [low, high].
+
+        Whole documents can leave a gap smaller than any of them (at 1K, a 31-token window
+        against 70-130-token biographies); one swap usually closes it. The newest optional
+        document is tried first, the first rejected one that fits is taken.
+        """
+        for index in range(len(self._chosen) - 1, -1, -1):
+            chosen = self._chosen[index]
+            if chosen.required:
+                continue
+            base = self.tokens - self._cost(chosen.doc_id)
+            for position, doc_id in enumerate(self.rejected):
+                if doc_id not in self._ids and low <= base + self._cost(doc_id) <= high:
+                    self._chosen[index] = Chosen(doc_id, chosen.sort_key, False)
+                    self._ids.discard(chosen.doc_id)
+                    self._ids.add(doc_id)
+                    self.rejected[position] = chosen.doc_id
+                    self.tokens = base + self._cost(doc_id)
+                    self.changes += 1
+                    return True
+        return False
 
     def shrink(self, target: int) -> None:
         """Drop the most recently added optional documents until within ``target``."""

@@ -41,11 +41,12 @@ from ..store.versions import (
     read_manifest_lenient,
 )
 from .builders import prepare
-from .executors import ShardTask, run_local, run_ray, write_shard
+from .executors import ShardTask, import_ray, run_local, run_ray, write_shard
 from .manifest import input_identity, make_identity, manifest_of
 from .plan import Plan, shard_slices
 from .progress import Reporter, make_reporter
 from .repair import Damage, inspect_version, repair
+from .shortfall import requested_rows, shortfall_warning
 
 
 @dataclass
@@ -64,6 +65,11 @@ class ConfigResult:
     requested: int | None = None
     rows_now: int | None = None  # rows built by this run (a resumed build did the rest before)
     at_load: dict = field(default_factory=dict)  # the manifest's source section: records skipped, documents left out
+
+    def shortfall(self) -> str | None:
+        """A ``warning:`` line when the build holds under 90% of the rows asked (see ``shortfall``)."""
+        return None if self.state.startswith("slice") else shortfall_warning(
+            self.config_name, self.version, self.rows, self.skipped, self.requested)
 
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
@@ -132,6 +138,8 @@ def build(
     line said when another build holds a version this one needs (default: stderr)."""
     if version is not None and version < 1:
         raise ConfigError(f"--version-number must be 1 or more, got {version}; omit it to use the next free version")
+    if cfg.executor == "ray":
+        import_ray()  # a missing Ray is one line before anything is read or written
     reporter = reporter or make_reporter()
     template = load_template(cfg.template)
     counter = load_counter(cfg.tokenizer)
@@ -182,7 +190,7 @@ def _locked(cfg, target: _Target, prepared, damage: Damage | None, template, com
             if not damage.any:
                 if cfg.slice is None:
                     clean_leftovers(path)
-                return _finished(target, "up to date", 0.0, cfg.num)
+                return _finished(target, "up to date", 0.0, requested_rows(cfg))
             if prepared is None:
                 raise OutputError(f"{path} changed while this build waited ({damage.describe()}); re-run the same command")
             return _repair_config(cfg, target, *prepared, damage, template, began)
@@ -231,7 +239,7 @@ def _repair_config(cfg, target: _Target, builder, plan: Plan, damage: Damage, te
     command = old.get("command") if isinstance(old.get("command"), str) else "keychain build (repaired)"
     writer.finish(manifest_of(cfg, target, writer, len(slices), plan, builder.source, template, command))
     what = ", ".join(done + ([f"{MANIFEST} rewritten"] if damage.manifest or damage.shards is None else []))
-    return _finished(target, f"repaired ({what})", time.perf_counter() - began, cfg.num, 0)
+    return _finished(target, f"repaired ({what})", time.perf_counter() - began, requested_rows(cfg), 0)
 
 
 def _build_config(
@@ -268,7 +276,7 @@ def _build_config(
         return _slice_result(cfg, target, writer, tasks, time.perf_counter() - began)
     rows_now = sum(writer.record(task.shard)["rows"] for task in tasks)
     writer.finish(manifest_of(cfg, target, writer, len(slices), plan, source, template, command))
-    return _finished(target, state, time.perf_counter() - began, cfg.num, rows_now)
+    return _finished(target, state, time.perf_counter() - began, requested_rows(cfg), rows_now)
 
 
 def _slice_result(cfg: BuildConfig, target: _Target, writer: VersionWriter, tasks: list, seconds: float) -> ConfigResult:
@@ -288,7 +296,7 @@ def _slice_result(cfg: BuildConfig, target: _Target, writer: VersionWriter, task
     )
     return ConfigResult(
         target.config_name, target.version.name, target.version.path, f"slice {part}/{parts} ({what})",
-        rows, dict(skipped), seconds, {}, {}, cfg.num, rows,
+        rows, dict(skipped), seconds, {}, {}, requested_rows(cfg), rows,
     )
 
 

@@ -40,3 +40,28 @@ def test_order_is_stable_when_a_document_is_dropped():
     fill.drop_last_optional()
     after = fill.ordered()
     assert after == [d for d in before if d != 9]
+
+
+def test_swap_closes_a_gap_smaller_than_every_document():
+    # budget 100, window [97, 100]: greedy takes 0 (40) and 1 (40), then 2 (30) does not fit: a
+    # 20-token gap no document fills; swapping 1 for 3 (57) lands on 97.
+    costs = [40, 40, 30, 57, 70]
+    fill = Fill(costs.__getitem__, budget=100)
+    fill.add_required([0], random.Random(0))
+    fill.grow(iter([1, 2, 3, 4]), random.Random(1), target=100)
+    assert fill.tokens == 80 and fill.rejected == [2, 3, 4]
+    before = {c.doc_id: c.sort_key for c in fill._chosen}
+    assert fill.swap_into(97, 100)
+    assert fill.doc_ids() == [0, 3] and fill.tokens == 97
+    assert fill.rejected == [2, 1, 4]  # the dropped document can come back later
+    assert {c.doc_id: c.sort_key for c in fill._chosen}[3] == before[1]  # it takes the dropped one's place
+
+
+def test_swap_never_drops_a_required_document_and_reports_failure():
+    costs = [60, 10, 95]
+    fill = Fill(costs.__getitem__, budget=100)
+    fill.add_required([0], random.Random(0))
+    fill.grow(iter([2]), random.Random(1), target=100)
+    assert fill.doc_ids() == [0] and fill.rejected == [2]
+    assert not fill.swap_into(97, 100)  # only the required document could make room
+    assert fill.doc_ids() == [0] and fill.tokens == 60

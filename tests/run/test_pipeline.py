@@ -153,3 +153,39 @@ def test_shards_load_with_datasets_and_keep_their_structure(tmp_path, hotpot_fil
     assert [m["role"] for m in row["prompt"]] == ["system", "user"]
     assert row["reward_model"]["style"] == "rule" and row["reward_model"]["ground_truth"] == row["answers"]
     assert row["extra_info"]["split"] == "train" and len(dataset) == 5
+
+
+def test_ray_executor_without_ray_is_refused_before_anything_is_written(tmp_path, hotpot_file, monkeypatch):
+    import sys
+
+    from keychain.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    with pytest.raises(ConfigError, match=r"--executor ray needs Ray; pip install 'keychain\[ray\]'"):
+        run(tmp_path, tmp_path / "out", hotpot_file, executor="ray")
+    assert not (tmp_path / "out").exists()  # no .progress/plan.json left behind
+
+
+def test_a_build_short_of_num_warns_with_the_reason(tmp_path, hotpot_file):
+    (result,) = run(tmp_path, tmp_path / "out", hotpot_file, num=40)
+    assert result.rows == 30 and result.requested == 40
+    assert result.shortfall() == (
+        "warning: hotpotqa-keychain-4k v1 holds 30 of the 40 rows asked (75%): the source has only 30 usable "
+        "items; pass more source data or a smaller --num"
+    )
+    (enough,) = run(tmp_path, tmp_path / "other", hotpot_file, num=30)
+    assert enough.shortfall() is None
+
+
+def test_niah_asks_num_rows_per_depth(tmp_path):
+    config = BuildConfig(source="synthetic", task="niah", lengths=(2048,), num=2, depths=(0.0, 0.5), out=str(tmp_path / "out"))
+    (result,) = pipeline.build(config, command="test", reporter=quiet(tmp_path))
+    assert result.requested == 4 and result.rows == 4 and result.shortfall() is None
+
+
+def test_small_budgets_are_filled_by_swapping_a_document(tmp_path):
+    """At 1K the 3% window (31 tokens) is narrower than any biography: greedy alone built 11 of 16."""
+    config = BuildConfig(source="synthetic", task="plain", lengths=(1024,), num=16, out=str(tmp_path / "out"))
+    (result,) = pipeline.build(config, command="test", reporter=quiet(tmp_path))
+    assert result.rows >= 15 and result.shortfall() is None
+    assert all(report.ok for report in verify_folder(tmp_path / "out"))
