@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .config import EXECUTORS, KEY_FORMATS, TASKS
+from .config import EXECUTORS, KEY_FORMATS, PRESETS, TASKS
 from .errors import KeychainError, run_with_one_line_errors
 from .sources import SOURCE_NAMES
 from .tasks import HAYSTACKS, MATH_SOURCES, RETRIEVAL_TASKS, UNPADDED_TASKS
@@ -94,8 +94,26 @@ def build(
     key_format: Optional[str] = typer.Option(
         None, "--key-format", metavar="FORMAT", help=f"{_choices(KEY_FORMATS)}: keys as 36-character UUIDs (default) or 8 hex characters."
     ),
-    chains_outside_budget: bool = typer.Option(
-        False, "--chains-outside-budget", help="keychain: add chains after padding, as the paper's scripts do (prompts exceed --len)."
+    chains_outside_budget: Optional[bool] = typer.Option(
+        None, "--chains-outside-budget/--chains-inside-budget",
+        help="keychain: add chains after padding, as the paper's scripts do (prompts exceed --len); default: the preset's.",
+    ),
+    preset: str = typer.Option(
+        "exact", "--preset", metavar="NAME",
+        help="keychain, plain: a bundle of settings (a flag given explicitly wins). "
+        + " ".join(f"{name}: {p.description}." for name, p in PRESETS.items()),
+    ),
+    padding: Optional[str] = typer.Option(
+        None, "--padding", metavar="WHAT",
+        help="keychain, plain: what fills --len, prompt (everything) or context (the passages alone, len - 128); default: the preset's.",
+    ),
+    items: str = typer.Option(
+        "task", "--items", metavar="WHICH",
+        help="keychain, plain: task (this task's share of the seeded item order: KeyChain and plain never share an item) or all.",
+    ),
+    keep_ids: Optional[str] = typer.Option(
+        None, "--keep-ids", metavar="FILE",
+        help="keychain, plain: source ids to build from (the difficulty filter's list: one id per line, or JSON lines with 'id').",
     ),
     data_files: List[str] = typer.Option([], "--data-files", metavar="FILE", help="Original release file to read instead of the Hub (repeat the flag for several)."),
     template: Optional[str] = typer.Option(None, "--template", metavar="FILE", help="YAML file overriding prompt template fields."),
@@ -137,6 +155,10 @@ def build(
         key_format=key_format,
         chains_outside_budget=chains_outside_budget,
         template=template,
+        preset=preset,
+        padding=padding,
+        items=items,
+        keep_ids=keep_ids,
         out=str(out),
         workers=workers,
         shard_rows=shard_rows,

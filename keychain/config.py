@@ -11,6 +11,9 @@ Example:
     ('16k', '16000')
     >>> BuildConfig(source="synthetic", lengths=(16384,)).spec(16384).chains
     16
+    >>> spec = BuildConfig(source="synthetic", lengths=(16384,), preset="loongrl").spec(16384)
+    >>> spec.chains, spec.key_format, spec.padding, spec.chains_outside_budget
+    (64, 'hex8', 'context', True)
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .errors import ConfigError, unknown_choice
-from .rows.spec import RowSpec, length_label
+from .rows.prompts import TEMPLATES, PromptTemplate, load_template
+from .rows.spec import PADDINGS, RowSpec, length_label
 from .sources import SOURCE_NAMES
 from .tasks import (
     HAYSTACKS,
@@ -90,8 +94,55 @@ def parse_slice(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def default_chains(target_len: int) -> int:
-    return max(1, CHAINS_PER_1K * target_len // 1024)
+def default_chains(target_len: int, per_1k: int = CHAINS_PER_1K) -> int:
+    return max(1, per_1k * target_len // 1024)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named bundle of build settings (``--preset``); a flag given explicitly wins."""
+
+    description: str
+    chains_per_1k: int = CHAINS_PER_1K
+    key_format: str = "uuid"
+    hops: int = DEFAULT_HOPS
+    chains_outside_budget: bool = False
+    padding: str = "prompt"
+    template: str = "default"  # base prompt template, a key of rows.prompts.TEMPLATES
+
+
+PRESETS = {
+    "exact": Preset(
+        "the default: every prompt, chat template and chains included, fills 97-100% of --len; "
+        "1 chain per 1K of budget, UUID keys, the paper's system prompt and instruction"
+    ),
+    "loongrl": Preset(
+        "the data the LoongRL models trained on (authors' scripts at HEAD): 4 chains per 1K "
+        "(64 at 16K) of 8-hex keys, 4 keys each; the passages alone pad --len minus 128 "
+        "tokens, then the chains are added (~21K Qwen tokens at 16K); the authors' "
+        "instruction; the assistant turn starts with <think>",
+        chains_per_1k=4,
+        key_format="hex8",
+        chains_outside_budget=True,
+        padding="context",
+        template="loongrl",
+    ),
+    "loongrl-table1": Preset(
+        "as loongrl with 1 chain per 1K (16 at 16K) of 36-character UUIDs, the authors' "
+        "earlier script: the setting that matches the paper's Table 1 lengths and Fig. 6",
+        chains_outside_budget=True,
+        padding="context",
+        template="loongrl",
+    ),
+}
+PRESET_TASKS = ("keychain", "plain")  # presets shape QA rows; other tasks take their own flags
+
+# No leaks between tasks: the seeded order of a source's items is dealt round-robin into
+# lanes, and each QA task takes its own lane (keychain even positions, plain odd ones), so
+# a KeyChain build and a plain build of one source, split and seed never share an item,
+# whether they run in one `keychain mix` or as separate builds into one OUT.
+TASK_LANES = {"keychain": (0, 2), "plain": (1, 2)}
+ITEM_MODES = ("task", "all")  # --items: the task's lane, or every item (may overlap the other task)
 
 
 @dataclass(frozen=True)
@@ -109,8 +160,16 @@ class BuildConfig:
     hops: int | None = None
     chains: int | None = None
     key_format: str | None = None
-    chains_outside_budget: bool = False
+    chains_outside_budget: bool | None = None  # None: the preset's
     template: str | None = None
+    preset: str = "exact"
+    padding: str | None = None  # None: the preset's
+    items: str = "task"  # which items of the seeded order: the task's lane, or all
+    lane: tuple[int, int] | None = None  # (I, N): positions p with p % N == I; set by keychain mix
+    keep_ids: str | None = None  # file of source ids to build from (the difficulty filter's list)
+    # (items, max_len) the synthetic world is generated for; keychain mix gives the
+    # components of one world the same size, so their lanes divide the same items.
+    synthetic_size: tuple[int, int] | None = None
     out: str = "data"
     workers: int = 1
     shard_rows: int | None = None
@@ -124,6 +183,21 @@ class BuildConfig:
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise unknown_choice("task", self.task, TASKS)
+        if self.preset not in PRESETS:
+            raise unknown_choice("--preset", self.preset, tuple(PRESETS))
+        if self.padding is not None and self.padding not in PADDINGS:
+            raise unknown_choice("--padding", self.padding, PADDINGS)
+        if self.task not in PRESET_TASKS and (self.preset != "exact" or self.padding is not None):
+            flag = "--preset" if self.preset != "exact" else "--padding"
+            raise ConfigError(f"{flag} applies to --task keychain or plain; drop it for --task {self.task}")
+        if (self.padding or PRESETS[self.preset].padding) == "context" and self.chains_outside_budget is False:
+            raise ConfigError("--padding context counts the passages alone, so the chains always come on top; drop --chains-inside-budget")
+        if self.items not in ITEM_MODES:
+            raise ConfigError(f"unknown --items {self.items!r}; choose task (this task's share of the items) or all")
+        if self.task not in PRESET_TASKS and (self.keep_ids or self.items != "task" or self.lane):
+            raise ConfigError(f"--keep-ids and --items apply to --task keychain or plain; drop them for --task {self.task}")
+        if self.lane is not None and not (self.lane[1] >= 1 and 0 <= self.lane[0] < self.lane[1]):
+            raise ConfigError(f"item lane {self.lane} is out of range; use (I, N) with 0 <= I < N")
         if self.task in TASK_SOURCES:  # retrieval and math tasks: their own sources and flags
             check_task_config(self)
         elif self.source in HAYSTACKS and self.source not in SOURCE_NAMES:
@@ -170,7 +244,8 @@ class BuildConfig:
     def spec(self, target_len: int, template_digest: str = "default") -> RowSpec:
         if self.task in TASK_SOURCES:
             return task_spec(self, target_len, template_digest)
-        keychain = self.task == "keychain"
+        keychain, preset = self.task == "keychain", PRESETS[self.preset]
+        outside = preset.chains_outside_budget if self.chains_outside_budget is None else self.chains_outside_budget
         return RowSpec(
             source=self.source,
             split=self.split,
@@ -178,12 +253,23 @@ class BuildConfig:
             target_len=target_len,
             seed=self.seed,
             tokenizer=self.tokenizer,
-            hops=(self.hops or DEFAULT_HOPS) if keychain else None,
-            chains=(self.chains or default_chains(target_len)) if keychain else None,
-            key_format=(self.key_format or "uuid") if keychain else None,
-            chains_outside_budget=self.chains_outside_budget,
+            hops=(self.hops or preset.hops) if keychain else None,
+            chains=(self.chains or default_chains(target_len, preset.chains_per_1k)) if keychain else None,
+            key_format=(self.key_format or preset.key_format) if keychain else None,
+            chains_outside_budget=keychain and outside,
             template_digest=template_digest,
+            padding=self.padding or preset.padding,
         )
+
+    def item_lane(self) -> tuple[int, int]:
+        """(I, N): this build takes the items at positions p of the seeded order with p % N == I."""
+        if self.lane is not None:
+            return self.lane
+        return TASK_LANES[self.task] if self.items == "task" and self.task in TASK_LANES else (0, 1)
+
+    def prompt_template(self) -> PromptTemplate:
+        """The preset's template, with the fields of ``--template FILE`` on top."""
+        return load_template(self.template, TEMPLATES[PRESETS[self.preset].template])
 
     def config_name(self, target_len: int) -> str:
         """hotpotqa-keychain-16k; the split is appended when it is not train."""
@@ -196,4 +282,8 @@ class BuildConfig:
         settings = asdict(self)
         if self.task not in TASK_SOURCES:  # keychain/plain manifests stay as they were
             del settings["depths"], settings["needles"]
+            settings["lane"] = list(self.item_lane())  # resolved: which items the build took
+        else:
+            for name in ("preset", "padding", "items", "lane", "keep_ids", "synthetic_size"):
+                del settings[name]
         return settings

@@ -16,35 +16,43 @@ Example recipe:
       - {source: synthetic, task: niah, len: [4k, 8k], depths: [0, 50, 100], rows: 2}
 
 ``--scale 0.1`` multiplies every ``rows`` (at least 1 row each). ``scaled(2500, 0.1) == 250``.
+
+No leaks: KeyChain and plain components of one source take different lanes of its
+seeded item order (``config.TASK_LANES``), exactly as separate builds do; two components
+of the same task and source split that task's lane between them, and components of one
+synthetic world are given one world size. ``extra_info.index`` of the mix numbers its
+rows 0..n-1 (verl copies it into each item's index); ``extra_info.config`` and
+``extra_info.config_index`` name the component row it came from.
 """
 
 from __future__ import annotations
 
 import difflib
 import random
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
-from .config import BuildConfig, parse_length
+from .config import PRESET_TASKS, TASK_LANES, BuildConfig, parse_length
 from .digest import sha256_file
 from .errors import ConfigError
 from .rows.spec import length_label
 from .store.files import check_writable
-from .store.schema import TASK_SCHEMA, TASK_SCHEMA_VERSION
+from .store.schema import MIX_EXTRA_INFO, MIX_SCHEMA, MIX_SCHEMA_VERSION, TASK_SCHEMA
 from .store.shards import VersionWriter, default_shard_rows
 from .store.versions import choose_version, read_manifest
 from .tasks import parse_depths
 from .text import load_yaml
 
 MIX_CONFIG = "mix"
-_TOP_KEYS = ("name", "description", "seed", "tokenizer", "split", "chains_outside_budget", "components")
+_TOP_KEYS = ("name", "description", "seed", "tokenizer", "split", "chains_outside_budget", "preset", "components")
 _COMPONENT_KEYS = (
     "source", "task", "len", "rows", "split", "hops", "chains", "key_format", "chains_outside_budget",
-    "data_files", "haystack", "depths", "needles", "template",
+    "data_files", "haystack", "depths", "needles", "template", "preset", "padding", "items", "keep_ids",
 )
 
 
@@ -91,21 +99,50 @@ def load_recipe(path: str | Path, out: str | Path, scale: float = 1.0) -> MixRec
         if key not in _TOP_KEYS:
             raise _unknown(key, _TOP_KEYS, f"{path}: ")
     seed, tokenizer = int(data.get("seed", 0)), str(data.get("tokenizer", "cl100k_base"))
-    outside = bool(data.get("chains_outside_budget", False))
+    top = {key: data[key] for key in ("chains_outside_budget", "preset") if key in data}
     components = []
     for number, item in enumerate(data["components"]):
         where = f"{path}: components[{number}]."
         if not isinstance(item, dict):
             raise ConfigError(f"{where[:-1]}: expected a mapping of build settings")
-        components.append(_component(item, where, seed, tokenizer, data.get("split", "train"), outside, out, scale))
+        components.append(_component(item, where, seed, tokenizer, data.get("split", "train"), top, out, scale))
+    components = share_items(components)
     names = [c.config_name(n) for c in components for n in c.lengths]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated or MIX_CONFIG in names:
         raise ConfigError(f"{path}: two components build the config {(repeated or [MIX_CONFIG])[0]}; give them other settings")
+    outside = any(c.spec(c.lengths[0]).chains_outside_budget for c in components if c.task == "keychain")
     return MixRecipe(str(path), seed, tokenizer, tuple(components), outside, data)
 
 
-def _component(item: dict, where: str, seed: int, tokenizer: str, split: str, outside: bool, out, scale: float) -> BuildConfig:
+def share_items(components: list[BuildConfig]) -> list[BuildConfig]:
+    """Give components of one source and split disjoint items (see the module docstring).
+
+    A task with one component keeps its own lane (as a separate build would); ``k`` of them
+    split it: lane (I, N) becomes (I + N*j, N*k) for the j-th. Components of one synthetic
+    world get one ``synthetic_size``, so their lanes divide the same items.
+    """
+    result = list(components)
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, c in enumerate(components):
+        if c.task in TASK_LANES and c.items == "task" and c.lane is None:
+            groups[(c.source, c.split, c.data_files)].append(i)
+    for members in groups.values():
+        for task, (first, parts) in TASK_LANES.items():
+            same = [i for i in members if components[i].task == task]
+            if len(same) > 1:
+                for j, i in enumerate(same):
+                    result[i] = replace(result[i], lane=(first + parts * j, parts * len(same)))
+        if components[members[0]].source == "synthetic" and all(components[i].num is not None for i in members):
+            sizes = {(result[i].num * result[i].item_lane()[1], max(result[i].lengths)) for i in members}
+            if len(sizes) > 1:  # one world for all: the most items and the longest length any needs
+                size = (max(n for n, _ in sizes), max(n for _, n in sizes))
+                for i in members:
+                    result[i] = replace(result[i], synthetic_size=size)
+    return result
+
+
+def _component(item: dict, where: str, seed: int, tokenizer: str, split: str, top: dict, out, scale: float) -> BuildConfig:
     for key in item:
         if key not in _COMPONENT_KEYS:
             raise _unknown(key, _COMPONENT_KEYS, where)
@@ -118,6 +155,8 @@ def _component(item: dict, where: str, seed: int, tokenizer: str, split: str, ou
     rows = item["rows"]
     if not isinstance(rows, int) or rows < 1:
         raise ConfigError(f"{where}rows: must be a positive whole number, got {rows!r}")
+    qa = item["task"] in PRESET_TASKS  # the recipe's preset shapes its QA components only
+    outside = item.get("chains_outside_budget", top.get("chains_outside_budget") if item["task"] == "keychain" else None)
     try:
         return BuildConfig(
             source="haystack" if item.get("haystack") else item["source"],
@@ -131,8 +170,12 @@ def _component(item: dict, where: str, seed: int, tokenizer: str, split: str, ou
             hops=item.get("hops"),
             chains=item.get("chains"),
             key_format=item.get("key_format"),
-            chains_outside_budget=bool(item.get("chains_outside_budget", outside and item["task"] == "keychain")),
+            chains_outside_budget=None if outside is None else bool(outside),
             template=item.get("template"),
+            preset=str(item.get("preset", top.get("preset", "exact") if qa else "exact")),
+            padding=item.get("padding"),
+            items=str(item.get("items", "task")),
+            keep_ids=item.get("keep_ids"),
             out=str(out),
             depths=parse_depths(",".join(str(d) for d in depths)) if depths is not None else (),
             needles=item.get("needles"),
@@ -167,7 +210,7 @@ def mix(recipe: MixRecipe, out: str | Path, *, command: str, reporter=None) -> M
     shard_rows = default_shard_rows(max(p["target_len"] for p in parts))
     identity = {
         "keychain_version": __version__,
-        "schema_version": TASK_SCHEMA_VERSION,
+        "schema_version": MIX_SCHEMA_VERSION,
         "seed": recipe.seed,
         "shard_rows": shard_rows,
         "components": parts,
@@ -177,7 +220,7 @@ def mix(recipe: MixRecipe, out: str | Path, *, command: str, reporter=None) -> M
         return MixResult(version.path, "up to date", read_manifest(version.path)["counts"]["built"], results)
     table = mixed_table([r.path for r in results], recipe.seed)
     starts = list(range(0, table.num_rows, shard_rows)) or [0]
-    writer = VersionWriter(version, "train", len(starts), max(p["target_len"] for p in parts), TASK_SCHEMA)
+    writer = VersionWriter(version, "train", len(starts), max(p["target_len"] for p in parts), MIX_SCHEMA)
     writer.start({"identity": identity, "command": command})
     for index, start in enumerate(starts):
         if not writer.done(index):
@@ -187,18 +230,26 @@ def mix(recipe: MixRecipe, out: str | Path, *, command: str, reporter=None) -> M
 
 
 def mixed_table(versions: list[Path], seed: int) -> pa.Table:
-    """Every row of ``versions`` with TASK_SCHEMA's columns, in a seeded random order."""
-    tables = []
+    """Every row of ``versions`` with MIX_SCHEMA's columns, in a seeded random order;
+    ``extra_info`` renumbered 0..n-1, the component's config and row index beside it."""
+    tables, configs = [], []
     for path in versions:
         manifest = read_manifest(path)
         for shard in manifest["shards"]:
             table = pq.read_table(path / shard["file"])
             columns = [table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type) for f in TASK_SCHEMA]
             tables.append(pa.Table.from_arrays(columns, schema=TASK_SCHEMA))
+            configs += [manifest["config_name"]] * table.num_rows
     table = pa.concat_tables(tables)
     order = list(range(table.num_rows))
     random.Random(f"{seed}:mix").shuffle(order)
-    return table.take(pa.array(order, type=pa.int64()))
+    table = table.take(pa.array(order, type=pa.int64()))
+    old = table.column("extra_info").combine_chunks()
+    extra = pa.StructArray.from_arrays(
+        [old.field("split"), pa.array(range(table.num_rows), pa.int64()), pa.array([configs[i] for i in order]), old.field("index")],
+        fields=list(MIX_EXTRA_INFO),
+    )
+    return table.set_column(table.schema.get_field_index("extra_info"), pa.field("extra_info", MIX_EXTRA_INFO), extra)
 
 
 def _manifest(recipe: MixRecipe, version, writer: VersionWriter, total: int, identity: dict, parts: list, table: pa.Table, command: str) -> dict:
@@ -213,7 +264,7 @@ def _manifest(recipe: MixRecipe, version, writer: VersionWriter, total: int, ide
     tasks = sorted(set(table.column("task").to_pylist()))
     return {
         "keychain_version": __version__,
-        "schema_version": TASK_SCHEMA_VERSION,
+        "schema_version": MIX_SCHEMA_VERSION,
         "config_name": MIX_CONFIG,
         "version": version.name,
         "length_label": "mix",
@@ -229,7 +280,7 @@ def _manifest(recipe: MixRecipe, version, writer: VersionWriter, total: int, ide
             "tokenizer": recipe.tokenizer,
             "target_len": max(p["target_len"] for p in parts),
             "lengths": sorted({length_label(p["target_len"]) for p in parts}),
-            "chains_outside_budget": any(c.chains_outside_budget for c in recipe.components),
+            "chains_outside_budget": recipe.chains_outside_budget,
             "shard_rows": identity["shard_rows"],
         },
         "command": command,

@@ -45,11 +45,11 @@ def assert_one_line_error(code, err, *fragments):
 def test_build_show_verify_round_trip(monkeypatch, capsys, tmp_path, hotpot_file):
     out = tmp_path / "out"
     code, stdout, _ = cli(monkeypatch, capsys, "build", "--source", "hotpotqa", "--data-files", hotpot_file, "--len", "4k", "--out", out)
-    assert code == 0 and "hotpotqa-keychain-4k v1: built, 12 rows, 0 skipped" in stdout
+    assert code == 0 and "hotpotqa-keychain-4k v1: built, 6 rows, 0 skipped" in stdout  # the KeyChain lane: 6 of 12 items
     code, stdout, _ = cli(monkeypatch, capsys, "show", out, "--row", "2")
     assert code == 0 and "true chain: 4 hops among 4 chains" in stdout and "context map" in stdout
     code, stdout, _ = cli(monkeypatch, capsys, "verify", out)
-    assert code == 0 and "verify passed: 12 rows" in stdout
+    assert code == 0 and "verify passed: 6 rows" in stdout
 
 
 def test_verify_exits_non_zero_and_lists_failing_rows(monkeypatch, capsys, tmp_path, hotpot_file):
@@ -70,7 +70,7 @@ def test_verify_exits_non_zero_and_lists_failing_rows(monkeypatch, capsys, tmp_p
     (version / "manifest.json").write_text(json.dumps(manifest))
     code, stdout, _ = cli(monkeypatch, capsys, "verify", out)
     assert code == 1
-    assert f"FAIL {rows[3]['id']}: n_tokens_fresh" in stdout and "verify failed: 1 of 12 rows" in stdout
+    assert f"FAIL {rows[3]['id']}: n_tokens_fresh" in stdout and "verify failed: 1 of 6 rows" in stdout
 
 
 def test_verify_notices_a_changed_shard(monkeypatch, capsys, tmp_path, hotpot_file):
@@ -202,7 +202,7 @@ def test_gold_too_long_for_the_length_is_skipped_and_counted(monkeypatch, capsys
     data = tmp_path / "hotpot.json"
     write_hotpot_file(dataclasses.replace(source, documents=tuple(documents)), data)
     out = tmp_path / "out"
-    code, stdout, _ = cli(monkeypatch, capsys, "build", "--source", "hotpotqa", "--data-files", data, "--len", "4k", "--out", out)
+    code, stdout, _ = cli(monkeypatch, capsys, "build", "--source", "hotpotqa", "--data-files", data, "--len", "4k", "--out", out, "--items", "all")
     assert code == 0 and "11 rows, 1 skipped (gold_too_long 1)" in stdout
     manifest = json.loads(next(out.rglob("manifest.json")).read_text())
     assert manifest["counts"]["skipped"] == {"gold_too_long": 1}
@@ -236,7 +236,7 @@ def test_show_row_out_of_range(monkeypatch, capsys, tmp_path, hotpot_file):
     out = tmp_path / "out"
     cli(monkeypatch, capsys, "build", "--source", "hotpotqa", "--data-files", hotpot_file, "--len", "4k", "--out", out)
     code, _, err = cli(monkeypatch, capsys, "show", out, "--row", "99")
-    assert_one_line_error(code, err, "--row 99 is out of range", "rows 0..11")
+    assert_one_line_error(code, err, "--row 99 is out of range", "rows 0..5")
 
 
 def test_debug_variable_shows_the_traceback(tmp_path):

@@ -90,3 +90,53 @@ def test_a_version_number_below_one_is_refused_before_anything_is_written(tmp_pa
     with pytest.raises(ConfigError, match=f"--version-number must be 1 or more, got {number}"):
         pipeline.build(config, command="keychain build (test)", version=number)
     assert not (tmp_path / "out").exists()
+
+
+def test_presets_set_several_flags_and_explicit_flags_win():
+    loongrl = BuildConfig(source="synthetic", lengths=(16384,), preset="loongrl").spec(16384)
+    assert (loongrl.chains, loongrl.key_format, loongrl.hops, loongrl.padding, loongrl.chains_outside_budget) == (
+        64, "hex8", 4, "context", True
+    )
+    table1 = BuildConfig(source="synthetic", lengths=(16384,), preset="loongrl-table1").spec(16384)
+    assert (table1.chains, table1.key_format, table1.padding, table1.chains_outside_budget) == (16, "uuid", "context", True)
+    exact = BuildConfig(source="synthetic", lengths=(16384,)).spec(16384)
+    assert (exact.chains, exact.key_format, exact.padding, exact.chains_outside_budget) == (16, "uuid", "prompt", False)
+    mine = BuildConfig(source="synthetic", lengths=(8192,), preset="loongrl", chains=8, key_format="uuid", padding="prompt",
+                       chains_outside_budget=False).spec(8192)
+    assert (mine.chains, mine.key_format, mine.padding, mine.chains_outside_budget) == (8, "uuid", "prompt", False)
+    plain = BuildConfig(source="synthetic", lengths=(16384,), preset="loongrl", task="plain").spec(16384)
+    assert (plain.chains, plain.padding, plain.chains_outside_budget) == (None, "context", False)
+
+
+def test_a_preset_brings_its_prompt_template_and_a_template_file_overrides_it(tmp_path):
+    from keychain.rows.prompts import LOONGRL_TEMPLATE, PromptTemplate
+
+    assert BuildConfig(source="synthetic", lengths=(4096,), preset="loongrl").prompt_template() == LOONGRL_TEMPLATE
+    assert BuildConfig(source="synthetic", lengths=(4096,)).prompt_template() == PromptTemplate()
+    path = tmp_path / "t.yaml"
+    path.write_text('assistant_prefix: ""\n')
+    template = BuildConfig(source="synthetic", lengths=(4096,), preset="loongrl", template=str(path)).prompt_template()
+    assert template.assistant_prefix == "" and template.keychain_instruction == LOONGRL_TEMPLATE.keychain_instruction
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"preset": "paper"}, "unknown --preset 'paper'; choose one of exact, loongrl, loongrl-table1"),
+        ({"padding": "docs"}, "unknown --padding 'docs'"),
+        ({"preset": "loongrl", "chains_outside_budget": False}, "drop --chains-inside-budget"),
+        ({"preset": "loongrl", "task": "multikey"}, "--preset applies to --task keychain or plain"),
+        ({"items": "some"}, "unknown --items 'some'"),
+        ({"keep_ids": "ids.txt", "task": "niah"}, "--keep-ids and --items apply to --task keychain or plain"),
+    ],
+)
+def test_bad_preset_settings_are_refused(settings, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        BuildConfig(**{"source": "synthetic", "lengths": (4096,), **settings})
+
+
+def test_keychain_and_plain_take_different_lanes_of_the_item_order():
+    lanes = {task: BuildConfig(source="hotpotqa", lengths=(4096,), task=task).item_lane() for task in ("keychain", "plain")}
+    assert lanes == {"keychain": (0, 2), "plain": (1, 2)}
+    assert BuildConfig(source="hotpotqa", lengths=(4096,), items="all").item_lane() == (0, 1)
+    assert BuildConfig(source="hotpotqa", lengths=(4096,), lane=(2, 4)).item_lane() == (2, 4)

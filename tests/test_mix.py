@@ -80,3 +80,49 @@ def test_a_folder_given_as_the_recipe_names_a_recipe_in_it(tmp_path):
 def test_shipped_recipes_parse(name, tmp_path):
     recipe = load_recipe(DEMO.parent / name, tmp_path)
     assert len(recipe.components) >= 3
+
+
+def test_the_loongrl_recipe_builds_the_paper_s_rows_with_the_model_s_tokenizer(tmp_path):
+    recipe = load_recipe(DEMO.parent / "loongrl.yaml", tmp_path)
+    qa = [c for c in recipe.components if c.task in ("keychain", "plain")]
+    assert len(qa) == 6 and all(c.preset == "loongrl" and c.num == 2500 for c in qa)  # paper Table 1: 2,500 per QA set
+    assert {c.tokenizer for c in recipe.components} == {"Qwen/Qwen2.5-7B-Instruct"}
+    assert all(c.preset == "exact" for c in recipe.components if c not in qa)  # the preset shapes QA rows only
+    spec = qa[0].spec(16384)
+    assert (spec.chains, spec.key_format, spec.padding) == (64, "hex8", "context") and recipe.chains_outside_budget
+
+
+def test_the_demo_mix_has_no_item_in_two_components_and_unique_indices(demo):
+    import pyarrow.parquet as pq
+
+    out, result = demo
+    table = pq.read_table(next(result.path.glob("*.parquet"))).to_pylist()
+    by_task: dict[str, set] = {}
+    for row in table:
+        if row["task"] in ("keychain", "plain"):
+            by_task.setdefault(row["task"], set()).add((row["source"], row["extra_info"]["split"], row["source_id"]))
+    assert len(by_task["keychain"]) == len(by_task["plain"]) == 6 and not by_task["keychain"] & by_task["plain"]
+    extra = [row["extra_info"] for row in table]
+    assert sorted(e["index"] for e in extra) == list(range(len(table)))  # verl copies it into each item's index
+    for row, info in zip(table, extra):  # the component's own row index moved beside it
+        component = pq.read_table(next((out / info["config"]).glob("v*/*.parquet"))).to_pylist()
+        assert component[info["config_index"]]["id"] == row["id"]
+
+
+def test_two_components_of_one_task_split_that_task_s_lane(tmp_path):
+    from keychain.mix import share_items
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "components:\n"
+        "  - {source: synthetic, task: keychain, len: 4k, rows: 4}\n"
+        "  - {source: synthetic, task: keychain, len: 8k, rows: 2}\n"
+        "  - {source: synthetic, task: plain, len: 4k, rows: 3}\n"
+        "  - {source: synthetic, split: validation, task: plain, len: 4k, rows: 3}\n",
+        encoding="utf-8",
+    )
+    components = load_recipe(recipe, tmp_path / "out").components
+    assert [c.item_lane() for c in components] == [(0, 4), (2, 4), (1, 2), (1, 2)]
+    # one synthetic world per split: the most items any lane needs, the longest length
+    assert [c.synthetic_size for c in components] == [(16, 8192), (16, 8192), (16, 8192), None]
+    assert share_items(list(components)) == list(components)  # settled lanes stay as they are

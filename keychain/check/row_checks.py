@@ -3,7 +3,9 @@
 ``check_row`` recomputes what it can from a row and returns the problems it finds:
 
 * ``n_tokens`` equals a fresh count with the row's tokenizer, and fits the budget
-  (``<= target_len`` unless chains were put outside it, ``>= 97%`` of it);
+  (``<= target_len`` unless chains were put outside it, ``>= 97%`` of it); a row padded
+  by context (``context_tokens`` set) has its passages recounted instead, within
+  ``target_len - 128`` and ``>= 97%`` of that;
 * answers are non-empty and equal ``reward_model.ground_truth``;
 * every gold document is present verbatim once the KeyChain pairs are taken out,
   and gold/chain depths point at the right place;
@@ -31,8 +33,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..rows.chains import FoundPair, find_pairs, key_occurrences, resolve_chain
-from ..rows.prompts import PromptTemplate
-from ..rows.spec import FILL_FLOOR
+from ..rows.prompts import PromptTemplate, prompt_tokens
+from ..rows.spec import CONTEXT_RESERVE, FILL_FLOOR
 from ..rows.tokens import TokenCounter
 from ..store.schema import SCHEMA
 from ..tasks import RETRIEVAL_TASKS, TASK_SOURCES, UNPADDED_TASKS
@@ -41,8 +43,8 @@ from ..text import normalize_answer
 
 CHECKS = [
     ("schema", "columns and types match the schema"),
-    ("n_tokens_fresh", "n_tokens equals a fresh count"),
-    ("budget", "n_tokens within the budget and >= 97% of it"),
+    ("n_tokens_fresh", "n_tokens (and context_tokens) equal a fresh count"),
+    ("budget", "n_tokens within the budget and >= 97% of it (padded by context: context_tokens, budget len - 128)"),
     ("answers", "answers non-empty and equal to reward_model.ground_truth"),
     ("unique_id", "row ids are unique"),
     ("gold_present", "every gold document present verbatim"),
@@ -136,19 +138,20 @@ def check_row(
     """Every check of one row; ``counter=None`` leaves out the fresh token count (the
     build's own pre-write check, whose count was just taken)."""
     report = RowReport(str(row.get("id")))
-    missing = [name for name in SCHEMA.names if name not in row]
+    missing = [name for name in SCHEMA.names if name not in row and name != "context_tokens"]  # new in schema 3
     if missing:
         report.fail("schema", f"missing columns {missing}")
         return report
 
-    fresh = row["n_tokens"] if counter is None else counter.count_prompt(row["prompt"])
+    fresh = row["n_tokens"] if counter is None else prompt_tokens(counter, row["prompt"], template.assistant_prefix)
     if fresh != row["n_tokens"]:
         report.fail("n_tokens_fresh", f"n_tokens {row['n_tokens']} but a fresh count gives {fresh}")
-    budget = row["target_len"]
-    if not chains_outside_budget and row["n_tokens"] > budget:
-        report.fail("budget", f"n_tokens {row['n_tokens']} > target_len {budget}")
-    if row["n_tokens"] < math.ceil(FILL_FLOOR * budget) and row["task"] not in UNPADDED_TASKS:
-        report.fail("budget", f"n_tokens {row['n_tokens']} < {FILL_FLOOR:.0%} of target_len {budget}")
+    by_context = row.get("context_tokens") is not None  # padded like the reference scripts
+    what, budget = ("context_tokens", row["target_len"] - CONTEXT_RESERVE) if by_context else ("n_tokens", row["target_len"])
+    if (by_context or not chains_outside_budget) and row[what] > budget:
+        report.fail("budget", f"{what} {row[what]} > {budget}")
+    if row[what] < math.ceil(FILL_FLOOR * budget) and row["task"] not in UNPADDED_TASKS:
+        report.fail("budget", f"{what} {row[what]} < {FILL_FLOOR:.0%} of {budget}")
 
     answers = row["answers"] or []
     if not answers or any(not a for a in answers):
@@ -165,6 +168,8 @@ def check_row(
     key_format = key_format_of(row["head_key"]) if keychain and row.get("head_key") else "uuid"
     pairs = find_pairs(user, key_format) if keychain else []
     plain_context = strip_pairs(context, key_format, pairs, start) if keychain else context
+    if by_context and counter is not None and counter.count(plain_context) != row["context_tokens"]:
+        report.fail("n_tokens_fresh", f"context_tokens {row['context_tokens']} but a fresh count gives {counter.count(plain_context)}")
     _check_gold(row, context, plain_context, report)
     if keychain:
         _check_chains(row, pairs, context, key_format, report)

@@ -7,7 +7,9 @@
 3. fill documents to the budget from token counts cached per document;
 4. render the passages with the pairs after random sentence ends, count the prompt
    exactly (summed from cached pieces where the tokenizer allows, ``exact.py``), and
-   correct the estimate while it overshoots or leaves slack;
+   correct the estimate while it overshoots or leaves slack; with ``padding="context"``
+   (the reference scripts' way) the passages alone are counted against
+   ``target_len - CONTEXT_RESERVE`` and the chains are added afterwards;
 5. check that no key string occurs anywhere it should not, and emit the row.
 
 Every random choice comes from a per-row RNG stream (``randomness.row_rng``), so a row
@@ -34,9 +36,10 @@ from .chains import (
 from .context import RenderedContext, count_slots, render_context
 from .exact import PieceCounter
 from .pad import DocumentCosts, Fill
-from .prompts import PromptTemplate, messages
+from .prompts import PromptTemplate, messages, prompt_frame, prompt_tokens
 from .spec import (
     ABILITY,
+    CONTEXT_RESERVE,
     FILL_FLOOR,
     KEY_ATTEMPTS,
     MAX_ROUNDS,
@@ -57,20 +60,15 @@ class _Assembly:
     context: RenderedContext
     ordered: list[int]  # pool ids of the passages, in context order
     emitted: list[int]  # pair ids in the order they appear in the context
-    n_tokens: int
+    n_tokens: int  # the whole prompt's tokens; the context's alone while padding by context
+    context_tokens: int | None = None  # the padded passages' tokens (padding="context")
 
 
 class RowBuilder:
     """Builds rows of one spec from one source; holds the per-document token cache."""
 
-    def __init__(
-        self,
-        source: SourceData,
-        spec: RowSpec,
-        template: PromptTemplate,
-        counter: TokenCounter,
-        costs: DocumentCosts | None = None,
-    ) -> None:
+    def __init__(self, source: SourceData, spec: RowSpec, template: PromptTemplate, counter: TokenCounter,
+                 costs: DocumentCosts | None = None) -> None:
         self.source = source
         self.spec = spec
         self.template = template
@@ -79,8 +77,10 @@ class RowBuilder:
         self.costs = costs or DocumentCosts(source.documents, counter, template)
         self.questions = [item.question for item in source.items]
         self.label = length_label(spec.target_len)
-        self.min_tokens = math.ceil(FILL_FLOOR * spec.target_len)
-        self.tolerance = max(8, spec.target_len // 200)  # stop correcting below 0.5% slack
+        self.context_padding = spec.padding == "context"  # the fill counts the passages alone (reference scripts)
+        self.budget = spec.target_len - CONTEXT_RESERVE if self.context_padding else spec.target_len
+        self.min_tokens = math.ceil(FILL_FLOOR * self.budget)
+        self.tolerance = max(8, self.budget // 200)  # stop correcting below 0.5% slack
         self._titles = [document.title for document in source.documents]
         self._frame_keys: frozenset[str] | None = None
         pieces = PieceCounter(counter, self.costs, template.passage, template.passage_separator)
@@ -125,11 +125,14 @@ class RowBuilder:
             self.spec.task, question=question, head_key=head_key, key_format=self.spec.key_format
         )
         prompt = messages(self.template, before + after)
-        frame = self.counter.frame(prompt) if self._pieces is not None else None
+        frame = self._frame(prompt)
         if frame is None:
-            return self.counter.count_prompt(prompt)
+            return prompt_tokens(self.counter, prompt, self.template.assistant_prefix)
         # The same cached pieces the exact count sums, so the frame is tokenized once per row.
         return frame.fixed + self._pieces.frame_tokens(frame.prefix + before, after + frame.suffix)
+
+    def _frame(self, prompt: list[dict[str, str]]):
+        return prompt_frame(self.counter, prompt, self.template.assistant_prefix) if self._pieces is not None else None
 
     def pair_tokens(self, pair_texts: list[str]) -> list[int]:
         """Tokens of each pair as written into the context: ``" " + pair`` after a sentence.
@@ -155,13 +158,13 @@ class RowBuilder:
 
     def _assemble(self, item: QAItem, keychain, rng) -> _Assembly | Skip:
         """Choose and render the passages so the prompt lands within the budget."""
-        spec, limit = self.spec, self.spec.target_len
+        spec, limit, by_context = self.spec, self.budget, self.context_padding
         chains, pairs, pair_texts = keychain if keychain else (None, [], [])
         pairs_in_budget = bool(pair_texts) and not spec.chains_outside_budget
         pair_tokens = self.pair_tokens(pair_texts)
         pairs_cost = sum(pair_tokens) if pairs_in_budget else 0
         head_key = chains.head_key if chains else None
-        fixed = self.fixed_tokens(item.question, head_key)
+        fixed = 0 if by_context else self.fixed_tokens(item.question, head_key)
         before, after = self.template.user_frame(
             spec.task, question=item.question, head_key=head_key, key_format=spec.key_format
         )
@@ -174,8 +177,11 @@ class RowBuilder:
         fill.add_if_fits(item.others, order_rng, target=fill.budget)
         candidates = self._candidates(item, rng("pool"))
 
-        def render(with_pairs: bool) -> _Assembly:
-            return self._render(fill, pair_texts if with_pairs else [], pair_tokens, rng, before, after)
+        def render(with_pairs: bool, whole: bool = True) -> _Assembly:
+            return self._render(fill, pair_texts if with_pairs else [], pair_tokens, rng, before, after, whole)
+
+        def measure() -> _Assembly:  # what the budget counts: the prompt, or the passages alone
+            return render(False, whole=False) if by_context else render(pairs_in_budget)
 
         offset = 0  # exact count minus estimate, learned from the last exact count
         counted, counted_at = None, -1
@@ -185,22 +191,26 @@ class RowBuilder:
             fill.grow(candidates, order_rng, target)
             if fill.changes == counted_at:
                 break  # nothing changed since the last exact count
-            counted, counted_at = render(pairs_in_budget), fill.changes
+            counted, counted_at = measure(), fill.changes
             offset = counted.n_tokens - (fixed + pairs_cost + fill.tokens)
             if counted.n_tokens <= limit and limit - counted.n_tokens <= self.tolerance:
                 break
         while counted.n_tokens > limit:  # rare: estimates were off by more than a document
             if not fill.drop_last_optional():
                 return Skip("gold_too_long")
-            counted = render(pairs_in_budget)
+            counted = measure()
         if counted.n_tokens < self.min_tokens:  # a gap narrower than every candidate (small budgets)
             offset = counted.n_tokens - (fixed + pairs_cost + fill.tokens)
             low, high = self.min_tokens - fixed - pairs_cost - offset, limit - fixed - pairs_cost - offset
             quarter = (high - low) // 4  # aim inside the window: the estimate is off by a few tokens
             if fill.swap_into(low + quarter, high - quarter) or fill.swap_into(low, high):
-                counted = render(pairs_in_budget)
+                counted = measure()
         if counted.n_tokens < self.min_tokens or counted.n_tokens > limit:
             return Skip("pool_exhausted" if fill.exhausted else "underfilled")
+        if by_context:  # the reference scripts' order: pad the passages, then add the chains
+            full = render(bool(pair_texts))
+            full.context_tokens = counted.n_tokens
+            return full
         if pair_texts and spec.chains_outside_budget:
             return render(True)  # the reference scripts' behaviour: chains on top of the budget
         return counted
@@ -209,21 +219,24 @@ class RowBuilder:
                ordered: list[int], emitted: list[int], pair_texts: list[str], pair_tokens: list[int]) -> int:
         """The prompt's exact token count: summed from cached pieces when the tokenizer allows."""
         # The chat template's text around the user message (none for tiktoken), counted with it.
-        frame = self.counter.frame(prompt) if self._pieces is not None else None
+        frame = self._frame(prompt)
         if frame is None:
-            return self.counter.count_prompt(prompt)
+            return prompt_tokens(self.counter, prompt, self.template.assistant_prefix)
         user = self._pieces.count_user(
             frame.prefix + before, context, ordered, [len(pair_texts[p]) for p in emitted],
             [pair_tokens[p] for p in emitted], after + frame.suffix,
         )
         n_tokens = frame.fixed + user
         if self._check_counts:
-            whole = self.counter.count_prompt(prompt)
+            whole = prompt_tokens(self.counter, prompt, self.template.assistant_prefix)
             if whole != n_tokens:
                 raise AssertionError(f"summed count {n_tokens} != whole count {whole}: a junction rule is wrong")
         return n_tokens
 
-    def _render(self, fill: Fill, pair_texts: list[str], pair_tokens: list[int], rng, before: str, after: str) -> _Assembly:
+    def _render(self, fill: Fill, pair_texts: list[str], pair_tokens: list[int], rng, before: str, after: str,
+                whole: bool = True) -> _Assembly:
+        """The passages with their pairs, and the prompt's exact count (``whole=False``: the
+        passages' count alone, no prompt made)."""
         documents = self.source.documents
         ordered = fill.ordered()
         chosen = [documents[d] for d in ordered]
@@ -236,6 +249,8 @@ class RowBuilder:
             self.template, chosen, {slot: [pair_texts[p] for p in ids] for slot, ids in by_slot.items()}
         )
         emitted = [p for slot in sorted(by_slot) for p in by_slot[slot]]
+        if not whole:
+            return _Assembly([], context, ordered, emitted, self.counter.count(context.text))
         prompt = messages(self.template, before + context.text + after)
         n_tokens = self._count(prompt, before, after, context, ordered, emitted, pair_texts, pair_tokens)
         return _Assembly(prompt, context, ordered, emitted, n_tokens)
@@ -278,6 +293,7 @@ class RowBuilder:
             "task": spec.task,
             "target_len": spec.target_len,
             "n_tokens": result.n_tokens,
+            "context_tokens": result.context_tokens,
             "tokenizer": spec.tokenizer,
             "seed": spec.seed,
             "num_docs": len(result.ordered),

@@ -1,10 +1,18 @@
 """Prompt templates: the only place prompt wording lives.
 
-The defaults follow the LoongRL paper: a system prompt asking the model to think inside
-``<think> </think>`` and to put the final answer in ``\\boxed{}``; the KeyChain user
-prompt gives the passages, then says there is one correct question, found only by
-following the chain of key:value pairs from the head key, to be found first and then
-answered; the plain prompt gives the passages, then ``Question: ...``.
+The defaults follow the LoongRL paper: the system prompt is the paper's Fig. 5 text word
+for word (the same text as the ``qwen_orz_boxed`` chat template of the authors' verl
+fork); the KeyChain user prompt gives the passages, then says there is one correct
+question, found only by following the chain of key:value pairs from the head key (quoted,
+as in the paper's data example), to be found first and then answered; the plain prompt
+gives the passages, then ``Question: ...``. ``LOONGRL_TEMPLATE`` holds the wording of the
+authors' row builder instead (head key bare, no closing sentence) and primes the assistant
+turn with ``<think>`` as their chat template does.
+
+``assistant_prefix`` (empty by default) is text the assistant turn starts with: it is not
+a message of the row, it is counted in ``n_tokens`` right after the generation prompt,
+and a trainer must add it to the prompt it renders (``trainer``: the recipe's
+``model.assistant_prefix``).
 
 Any field can be replaced from a YAML file (``--template FILE``); unknown fields and
 missing placeholders are errors.
@@ -22,18 +30,29 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..text import load_yaml
 
+# The paper's Fig. 5 system prompt, word for word (= the verl fork's qwen_orz_boxed template).
 SYSTEM_PROMPT = (
     "A conversation between User and Assistant. The User asks a question, and the "
     "Assistant solves it. The Assistant first thinks about the reasoning process in the "
     "mind and then provides the User with the answer. The reasoning process is enclosed "
-    "within <think> </think>, and the final answer is enclosed within \\boxed{}, i.e., "
-    "<think> reasoning process here </think> final answer in \\boxed{answer here}."
+    "within <think> </think> and answer is enclosed within \\boxed{} tags, respectively, "
+    "i.e., <think> reasoning process here </think> \\boxed{answer here}."
+)
+THINK_PREFIX = "<think>"  # how the reference chat template starts the assistant turn
+# The KeyChain instruction of the authors' row builder (LoongRL verl fork,
+# longcontextqa_needle_like_dataset_system.py): UUID wording whatever the key format,
+# head key bare, no closing sentence.
+REFERENCE_INSTRUCTION = (
+    "In the context above, there is one correct question to answer. The correct question "
+    "can only be found by following the correct consecutive chain of key:value pairs "
+    "encoded with UUID strings (e.g., f81d4fae-7dec-11d0-a765-00a0c91e6bf6), starting "
+    "from {head_key}."
 )
 
 KEY_EXAMPLES = {
@@ -65,12 +84,13 @@ class PromptTemplate:
         "In the context above, there is one correct question to answer. The correct "
         "question can only be found by following the correct consecutive chain of "
         "key:value pairs encoded with {key_kind} strings (e.g., {key_example}), starting "
-        "from {head_key}. Find the correct question first, then answer it."
+        'from "{head_key}". Find the correct question first, then answer it.'
     )
     plain_user: str = "The following are given passages.\n{context}\n\nQuestion: {question}"
+    assistant_prefix: str = ""  # text the assistant turn starts with, e.g. "<think>"
 
     def __post_init__(self) -> None:
-        for name in ("system", "passage_separator", *_REQUIRED):
+        for name in ("system", "passage_separator", "assistant_prefix", *_REQUIRED):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"template field {name!r} must be a string")
         for name, required in _REQUIRED.items():
@@ -116,10 +136,12 @@ def _placeholders(text: str, name: str) -> set[str]:
     return {field_name for _, field_name, _, _ in parsed if field_name is not None}
 
 
-def load_template(path: str | None) -> PromptTemplate:
-    """Default template, or the defaults overridden by the fields of a YAML file."""
+def load_template(path: str | None, base: PromptTemplate | None = None) -> PromptTemplate:
+    """``base`` (the default template unless a preset names another), or ``base`` with the
+    fields of a YAML file."""
+    base = base or PromptTemplate()
     if path is None:
-        return PromptTemplate()
+        return base
     import yaml
 
     file = Path(path)
@@ -135,7 +157,36 @@ def load_template(path: str | None) -> PromptTemplate:
     for key in data:
         if key not in known:
             raise ConfigError(f"--template {path}: unknown field {key!r}; known fields: {', '.join(sorted(known))}")
-    return PromptTemplate(**data)
+    return replace(base, **data)
+
+
+LOONGRL_TEMPLATE = PromptTemplate(keychain_instruction=REFERENCE_INSTRUCTION, assistant_prefix=THINK_PREFIX)
+TEMPLATES = {"default": PromptTemplate(), "loongrl": LOONGRL_TEMPLATE}  # the base a preset starts from
+
+
+def prompt_tokens(counter, prompt: list[dict[str, str]], prefix: str = "") -> int:
+    """Tokens of ``prompt`` as the model reads it, the assistant turn's ``prefix`` included.
+
+    With a chat template the prefix follows the rendered generation prompt and is counted
+    with it; otherwise it counts as one more message's content.
+    """
+    if not prefix:
+        return counter.count_prompt(prompt)
+    if getattr(counter, "has_chat_template", False):
+        return counter.count(counter.render_prompt(prompt) + prefix)
+    return counter.count_prompt(prompt) + counter.count(prefix)
+
+
+def prompt_frame(counter, prompt: list[dict[str, str]], prefix: str = ""):
+    """The counter's frame around the user message (``tokens.Frame``), the assistant turn's
+    ``prefix`` in it: after the generation prompt, or counted as one more message. None
+    where the counter cannot split the prompt (count it whole)."""
+    frame = counter.frame(prompt)
+    if frame is None or not prefix:
+        return frame
+    if getattr(counter, "has_chat_template", False):
+        return frame._replace(suffix=frame.suffix + prefix)
+    return frame._replace(fixed=frame.fixed + counter.count(prefix))
 
 
 def messages(template: PromptTemplate, user: str) -> list[dict[str, str]]:

@@ -19,6 +19,8 @@ MAX_ROUNDS = 6  # exact counts per row before falling back to dropping one docum
 KEY_ATTEMPTS = 3  # fresh key draws when a key string happens to occur in the documents
 ABILITY = "longcontext_qa"
 SKIP_REASONS = ("gold_too_long", "pool_exhausted", "underfilled", "key_collision")
+PADDINGS = ("prompt", "context")  # what the budget counts: the whole prompt, or the context alone
+CONTEXT_RESERVE = 128  # tokens: "context" padding fills len - 128, as the reference scripts do
 
 
 def length_label(tokens: int) -> str:
@@ -48,6 +50,10 @@ class RowSpec:
     key_format: str | None
     chains_outside_budget: bool
     template_digest: str
+    # "prompt": the whole prompt (chat template, system prompt, instruction, pairs) fits
+    # target_len. "context": the passages alone fill target_len - CONTEXT_RESERVE (no
+    # special tokens, as the reference scripts count), the rest comes on top.
+    padding: str = "prompt"
 
     @property
     def is_keychain(self) -> bool:

@@ -15,15 +15,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import BuildConfig
+from ..errors import InputError
 from ..rows.build import RowBuilder
 from ..rows.pad import DocumentCosts
-from ..rows.prompts import load_template
 from ..rows.tokens import load_counter
 from ..sources import SourceRequest, load_source
 from ..tasks import RETRIEVAL_TASKS, TASK_SOURCES
 from ..tasks.haystack import load_haystack
 from ..tasks.math import MathBuilder
 from ..tasks.retrieval import NeedleBuilder
+from .keep import read_keep_ids
 from .plan import Plan, check_budget, plan_rows
 
 
@@ -42,18 +43,31 @@ def prepare(cfg: BuildConfig, specs, template, counter) -> list[tuple[object, Pl
             builder.check_budget()
         return [(b, Plan(items=b.order(cfg.num))) for b in builders]
     source = load_source(cfg.source, _request(cfg))
+    keep = _keep_ids(cfg, source)
     costs = DocumentCosts(source.documents, counter, template)  # shared: a document costs the same at every length
     prepared = []
     for spec in specs:
         builder = RowBuilder(source, spec, template, counter, costs)
         overhead = check_budget(builder)
-        prepared.append((builder, plan_rows(builder, cfg.num, overhead)))
+        prepared.append((builder, plan_rows(builder, cfg.num, overhead, cfg.item_lane(), keep)))
     return prepared
+
+
+def _keep_ids(cfg: BuildConfig, source) -> frozenset[str] | None:
+    if not cfg.keep_ids:
+        return None
+    keep = read_keep_ids(cfg.keep_ids)
+    if not any(item.source_id in keep for item in source.items):
+        raise InputError(
+            f"--keep-ids {cfg.keep_ids}: none of its {len(keep)} ids is an item of {source.name} {source.split}; "
+            "pass the list the filter wrote for this source and split"
+        )
+    return keep
 
 
 def make_builder(cfg: BuildConfig, target_len: int):
     """The row builder of one length of a build, from the config alone (for remote shards)."""
-    template = load_template(cfg.template)
+    template = cfg.prompt_template()
     counter = load_counter(cfg.tokenizer)
     spec = cfg.spec(target_len, template.digest)
     if cfg.task in TASK_SOURCES:
@@ -62,11 +76,16 @@ def make_builder(cfg: BuildConfig, target_len: int):
 
 
 def _request(cfg: BuildConfig) -> SourceRequest:
-    # max_len sizes the synthetic world; file and Hub sources ignore it.
+    # num and max_len size the synthetic world (file and Hub sources ignore them): enough
+    # items for every lane, so this build's lane holds --num of them.
+    num, max_len = cfg.synthetic_size or (
+        None if cfg.num is None else cfg.num * cfg.item_lane()[1] if cfg.task in ("keychain", "plain") else cfg.num,
+        max(cfg.lengths),
+    )
     return SourceRequest(
         split=cfg.split,
         data_files=tuple(Path(f) for f in cfg.data_files),
         seed=cfg.seed,
-        num=cfg.num,
-        max_len=max(cfg.lengths),
+        num=num,
+        max_len=max_len,
     )

@@ -31,7 +31,18 @@ RUN_ONLY_FIELDS = ("lengths", "workers", "out", "extra", "executor", "ray_addres
 
 
 def input_identity(cfg: BuildConfig) -> dict:
-    """What the rows are made from: input file hashes, the Hub dataset, or the generator."""
+    """What the rows are made from: input file hashes, the Hub dataset, or the generator;
+    and the id list the build keeps to (``--keep-ids``), by hash."""
+    inputs = _source_identity(cfg)
+    if cfg.keep_ids:
+        path = Path(cfg.keep_ids)
+        if not path.is_file():
+            raise InputError(f"--keep-ids {cfg.keep_ids}: no such file; pass the id list the difficulty filter wrote")
+        inputs["keep_ids"] = {"name": path.name, "sha256": sha256_file(path)}
+    return inputs
+
+
+def _source_identity(cfg: BuildConfig) -> dict:
     if cfg.source == "synthetic":
         from importlib.metadata import version
 
@@ -54,6 +65,7 @@ def make_identity(cfg: BuildConfig, spec: RowSpec, inputs: dict, shard_rows: int
         "spec": asdict(spec),
         "num": cfg.num,
         "shard_rows": shard_rows,
+        **({"lane": list(cfg.item_lane()), "synthetic_size": cfg.synthetic_size} if cfg.task in ("keychain", "plain") else {}),
         "inputs": inputs,
     }
 
@@ -65,7 +77,8 @@ def length_stats(values: list[float]) -> dict:
 
 
 def manifest_of(cfg, target, writer: VersionWriter, total_shards: int, plan: Plan, source, template, command) -> dict:
-    shards, skipped, n_tokens = [], Counter(plan.skipped), []
+    shards, skipped, n_tokens, context = [], Counter(plan.skipped), [], []
+    by_context = getattr(target.spec, "padding", "prompt") == "context"
     for s in range(total_shards):
         record = writer.record(s)
         path = writer.shard_path(s)
@@ -75,7 +88,9 @@ def manifest_of(cfg, target, writer: VersionWriter, total_shards: int, plan: Pla
              "skipped": record["skipped"]}
         )
         # ParquetFile.read, not read_table: the latter imports pyarrow.dataset (0.3 s of start-up)
-        n_tokens.extend(pq.ParquetFile(path).read(columns=["n_tokens"]).column("n_tokens").to_pylist())
+        table = pq.ParquetFile(path).read(columns=["n_tokens", "context_tokens"] if by_context else ["n_tokens"])
+        n_tokens.extend(table.column("n_tokens").to_pylist())
+        context.extend(table.column("context_tokens").to_pylist() if by_context else ())
     spec = target.spec
     resolved = {k: v for k, v in cfg.as_dict().items() if k not in RUN_ONLY_FIELDS}
     resolved.update(asdict(spec), shard_rows=target.shard_rows)
@@ -105,10 +120,12 @@ def manifest_of(cfg, target, writer: VersionWriter, total_shards: int, plan: Pla
             "considered": len(plan.items) + sum(plan.skipped.values()),
             "built": sum(shard["rows"] for shard in shards),
             "skipped": dict(sorted(skipped.items())),
+            **({"not_kept": plan.not_kept} if cfg.keep_ids else {}),  # lane items --keep-ids does not list
         },
         "shards": shards,
         "lengths": {
             "n_tokens": length_stats(n_tokens),
             "fill": length_stats([n / spec.target_len for n in n_tokens]),
+            **({"context_tokens": length_stats(context)} if by_context else {}),  # the padded passages alone
         },
     }

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..config import BuildConfig
 from ..errors import ConfigError, OutputError
 from ..rows.build import RowBuilder
-from ..rows.prompts import PromptTemplate, load_template
+from ..rows.prompts import PromptTemplate
 from ..rows.spec import RowSpec
 from ..rows.tokens import load_counter
 from ..sources.records import SourceData
@@ -141,7 +141,7 @@ def build(
     if cfg.executor == "ray":
         import_ray()  # a missing Ray is one line before anything is read or written
     reporter = reporter or make_reporter()
-    template = load_template(cfg.template)
+    template = cfg.prompt_template()
     counter = load_counter(cfg.tokenizer)
     inputs = input_identity(cfg)
     root = Path(cfg.out)

@@ -2,7 +2,11 @@
 
 ``plan_rows`` picks the items of a build in a seeded random order and screens out those
 whose gold documents alone cannot fit (they are counted, never truncated); the result is
-a pure function of the settings, so shard ``i`` always holds the same rows. ``check_budget``
+a pure function of the settings, so shard ``i`` always holds the same rows. The order is
+shared by every task of a source, split and seed, and dealt into lanes: a build takes
+only the positions of its lane (``BuildConfig.item_lane``: KeyChain the even ones, plain
+the odd ones), so builds of different tasks never share an item, and only the ids of
+``--keep-ids`` when given. Decoy questions still come from every item. ``check_budget``
 turns impossible settings into one clear error before anything is written: a budget too
 small for the prompt template and chains, too few decoy questions, or a pool too small to
 fill the budget.
@@ -31,6 +35,8 @@ POOL_SAMPLE = 2000  # documents counted exactly to estimate a large pool's size
 class Plan:
     items: list[int]  # indices into source.items, in row order
     skipped: Counter = field(default_factory=Counter)
+    not_kept: int = 0  # items of the lane passed over because --keep-ids does not list them
+
 
 
 def shard_slices(total: int, rows_per_shard: int) -> list[range]:
@@ -41,6 +47,8 @@ def overhead_estimate(builder: RowBuilder) -> int:
     """Tokens every row spends outside its documents: prompt frame plus chains in budget."""
     spec, source = builder.spec, builder.source
     first = source.items[0]
+    if spec.padding == "context":  # the passages alone fill target_len - reserve
+        return builder.spec.target_len - builder.budget
     if not spec.is_keychain:
         return builder.fixed_tokens(first.question, None)
     rng = random.Random(f"{spec.seed}:{spec.source}:{spec.split}:estimate")
@@ -85,15 +93,24 @@ def check_budget(builder: RowBuilder) -> int:
     return overhead
 
 
-def plan_rows(builder: RowBuilder, num: int | None, overhead: int) -> Plan:
-    """Up to ``num`` items in a seeded random order whose gold documents fit the budget."""
+def plan_rows(
+    builder: RowBuilder, num: int | None, overhead: int, lane: tuple[int, int] = (0, 1), keep: frozenset[str] | None = None
+) -> Plan:
+    """Up to ``num`` items of ``lane`` of the seeded order (those ``keep`` lists, when
+    given) whose gold documents fit the budget."""
     spec, items = builder.spec, builder.source.items
     wanted = len(items) if num is None else num
     room = spec.target_len - overhead
     order = LazyPermutation(len(items), random.Random(f"{spec.seed}:{spec.source}:{spec.split}:select"))
     plan = Plan(items=[])
+    position = -1
     while len(plan.items) < wanted and order.remaining:
-        index = order.next()
+        index, position = order.next(), position + 1
+        if position % lane[1] != lane[0]:
+            continue  # another task's item
+        if keep is not None and items[index].source_id not in keep:
+            plan.not_kept += 1
+            continue
         gold = items[index].gold
         builder.costs.prefetch(gold)
         if sum(builder.costs(d) for d in gold) > room:

@@ -5,7 +5,10 @@ The column names follow verl's RL dataset convention (``data_source``, ``prompt`
 TRL (``prompt`` is a list of ``{role, content}`` messages); the remaining columns
 describe how the row was made. KeyChain-only columns are null in plain rows.
 
-Bump ``SCHEMA_VERSION`` whenever a column is added, removed or changes meaning.
+Bump ``SCHEMA_VERSION`` whenever a column is added, removed or changes meaning. The
+versions count one catalogue of columns: 1 = the KeyChain/plain columns, 2 = plus the
+retrieval columns (``TASK_SCHEMA``), 3 = plus ``context_tokens`` in both, and mixes'
+``extra_info`` names the component row (``MIX_SCHEMA``).
 
 Example:
     >>> SCHEMA.field("prompt").type
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 MESSAGE = pa.struct([("role", pa.string()), ("content", pa.string())])
 
@@ -41,6 +44,11 @@ COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("task", pa.string(), "keychain or plain"),
     ("target_len", pa.int32(), "token budget of the prompt"),
     ("n_tokens", pa.int32(), "tokens of the prompt as the model sees it (chat template included for HF tokenizers)"),
+    (
+        "context_tokens",
+        pa.int32(),
+        "tokens of the passages alone, pairs left out, no template (builds padded by context, e.g. --preset loongrl; else null)",
+    ),
     ("tokenizer", pa.string(), "tokenizer n_tokens was counted with"),
     ("seed", pa.int64(), "build seed"),
     ("num_docs", pa.int32(), "passages in the context"),
@@ -57,9 +65,9 @@ COLUMNS: list[tuple[str, pa.DataType, str]] = [
 SCHEMA = pa.schema([pa.field(name, dtype) for name, dtype, _ in COLUMNS])
 
 # Retrieval and math tasks (keychain/tasks/) write every column above plus these; their
-# shards, and mixes of any tasks, use TASK_SCHEMA (version 2). KeyChain and plain shards
-# keep SCHEMA (version 1), so their bytes do not change.
-TASK_SCHEMA_VERSION = 2
+# shards use TASK_SCHEMA, mixes of any tasks MIX_SCHEMA. KeyChain and plain shards use
+# SCHEMA, without these columns.
+TASK_SCHEMA_VERSION = 3
 TASK_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("needle_depth", pa.float64(), "requested relative position (0..1) of the needle (niah rows)"),
     ("needles", pa.list_(pa.string()), "needle sentences hidden in the haystack, in context order (retrieval rows)"),
@@ -67,6 +75,14 @@ TASK_COLUMNS: list[tuple[str, pa.DataType, str]] = [
 ]
 TASK_SCHEMA = pa.schema([pa.field(name, dtype) for name, dtype, _ in COLUMNS + TASK_COLUMNS])
 COLUMN_MEANINGS = {name: meaning for name, _, meaning in COLUMNS + TASK_COLUMNS}
+
+# A mix renumbers extra_info.index over all its rows (verl copies it into each item's
+# index, so it must be unique); the component's config and row index move beside it.
+MIX_EXTRA_INFO = pa.struct(
+    [("split", pa.string()), ("index", pa.int64()), ("config", pa.string()), ("config_index", pa.int64())]
+)
+MIX_SCHEMA = TASK_SCHEMA.set(TASK_SCHEMA.get_field_index("extra_info"), pa.field("extra_info", MIX_EXTRA_INFO))
+MIX_SCHEMA_VERSION = TASK_SCHEMA_VERSION
 
 
 def schema_for(task: str) -> tuple[pa.Schema, int]:

@@ -135,3 +135,39 @@ def test_a_key_that_occurs_in_a_document_is_redrawn(tiny_source, counter, monkey
     row = builder.build(0, source.items[0])
     assert clash not in row["chain_keys"]
     assert verify_rows([row]) == []
+
+
+@pytest.mark.parametrize("task", ["keychain", "plain"])
+def test_context_padding_fills_len_minus_128_with_passages_then_adds_the_chains(big_source, counter, task):
+    from keychain.rows.prompts import LOONGRL_TEMPLATE
+    from keychain.rows.spec import CONTEXT_RESERVE
+
+    length = 16384
+    config = BuildConfig(source="hotpotqa", lengths=(length,), task=task, preset="loongrl")
+    builder = RowBuilder(big_source, config.spec(length), LOONGRL_TEMPLATE, counter)
+    rows = build_all(builder, big_source.items[:4])
+    room = length - CONTEXT_RESERVE
+    for row in rows:
+        user = row["prompt"][1]["content"]
+        assert math.ceil(FILL_FLOOR * room) <= row["context_tokens"] <= room
+        # n_tokens: the whole prompt (tiktoken: message contents) plus the <think> the assistant turn starts with
+        assert row["n_tokens"] == counter.count_prompt(row["prompt"]) + counter.count("<think>")
+        if task == "keychain":
+            assert row["num_chains"] == 64 and len(row["head_key"]) == 8 and row["hops"] == 4
+            assert user.endswith(f"starting from {row['head_key']}.")  # the authors' wording: bare head key
+            assert row["n_tokens"] > length  # the chains come on top, as in the reference scripts
+        else:
+            assert row["n_tokens"] <= length + 200  # the frame alone on top of len - 128
+    assert verify_rows(rows, LOONGRL_TEMPLATE) == []
+    assert build_all(builder, big_source.items[:4]) == rows
+
+
+def test_verify_recounts_the_padded_context(big_source, counter):
+    from keychain.rows.prompts import LOONGRL_TEMPLATE
+
+    config = BuildConfig(source="hotpotqa", lengths=(4096,), preset="loongrl")
+    row = RowBuilder(big_source, config.spec(4096), LOONGRL_TEMPLATE, counter).build(0, big_source.items[0])
+    [report] = verify_rows([{**row, "context_tokens": row["context_tokens"] - 3}], LOONGRL_TEMPLATE)
+    assert [check for check, _ in report.problems] == ["n_tokens_fresh"]
+    [report] = verify_rows([{**row, "context_tokens": 4096}], LOONGRL_TEMPLATE)
+    assert {check for check, _ in report.problems} == {"n_tokens_fresh", "budget"}

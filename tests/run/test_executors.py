@@ -29,6 +29,7 @@ def hotpot_file(tmp_path_factory) -> Path:
 def run(tmp_path, out, hotpot_file, **settings):
     settings.setdefault("lengths", (4096,))
     settings.setdefault("shard_rows", 4)
+    settings.setdefault("items", "all")  # every item: these tests are about where shards are built
     config = BuildConfig(source="hotpotqa", data_files=(str(hotpot_file),), out=str(out), **settings)
     reporter = LineReporter(open(tmp_path / "progress.log", "a"), interval_s=3600)
     return pipeline.build(config, command="keychain build (test)", reporter=reporter)

@@ -33,6 +33,7 @@ def quiet(tmp_path):
 
 def run(tmp_path, out, hotpot_file, version=None, **settings):
     settings.setdefault("lengths", (4096,))
+    settings.setdefault("items", "all")  # every item of the invented source (lanes: tests/run/test_plan.py)
     config = BuildConfig(source="hotpotqa", data_files=(str(hotpot_file),), out=str(out), **settings)
     return pipeline.build(config, command="keychain build (test)", reporter=quiet(tmp_path), version=version)
 
