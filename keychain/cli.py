@@ -84,7 +84,7 @@ def build(
         ["16k"], "--len", metavar="LEN", help="Token budget: 4k, 16k, 128k or a count like 16384. Repeat the flag for one config per length."
     ),
     out: Path = typer.Option(Path("data"), "--out", metavar="DIR", help="Output folder (a Hugging Face dataset repo)."),
-    num: Optional[int] = typer.Option(None, "--num", metavar="N", help="Rows per length (default: all items)."),
+    num: Optional[int] = typer.Option(None, "--num", metavar="N", help="Rows per length (default: all items of the build's share, see --items)."),
     seed: int = typer.Option(0, "--seed", metavar="N", help="Seed of every random choice."),
     tokenizer: str = typer.Option("cl100k_base", "--tokenizer", metavar="NAME", help="tiktoken encoding, Hugging Face tokenizer id or local path."),
     split: str = typer.Option("train", "--split", metavar="NAME", help="Source split: train, validation (also dev), ..."),

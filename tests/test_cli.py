@@ -109,7 +109,11 @@ def test_build_help_lists_every_registered_source_and_task_in_80_columns():
         assert name in words, name
     assert "pip install 'keychain[ray]'" in " ".join(text.split())  # no markup swallows [ray]
     assert "<bool>" not in text and "<list" not in text
-    assert "--chains-outside-budget  keychain: add chains" in text  # a plain switch, no value
+    assert "--chains-outside-budget / --chains-inside-budget\n" in text  # a plain switch pair, no value
+    flat = " ".join(text.split())
+    for name in ("exact:", "loongrl:", "loongrl-table1:"):  # every preset, with what it sets
+        assert f" {name} " in flat, name
+    assert "64 at 16K" in flat and "16 at 16K" in flat
     assert "--len LEN" in text and "--data-files FILE" in text
     assert max(len(line) for line in text.splitlines()) <= 80
 
