@@ -94,27 +94,16 @@ def build(
     key_format: Optional[str] = typer.Option(
         None, "--key-format", metavar="FORMAT", help=f"{_choices(KEY_FORMATS)}: keys as 36-character UUIDs (default) or 8 hex characters."
     ),
-    chains_outside_budget: Optional[bool] = typer.Option(
-        None, "--chains-outside-budget/--chains-inside-budget",
-        help="keychain: add chains after padding, as the paper's scripts do (prompts exceed --len); default: the preset's.",
-    ),
-    preset: str = typer.Option(
-        "exact", "--preset", metavar="NAME",
-        help="keychain, plain: a bundle of settings (a flag given explicitly wins). "
-        + " ".join(f"{name}: {p.description}." for name, p in PRESETS.items()),
-    ),
-    padding: Optional[str] = typer.Option(
-        None, "--padding", metavar="WHAT",
-        help="keychain, plain: what fills --len, prompt (everything) or context (the passages alone, len - 128); default: the preset's.",
-    ),
-    items: str = typer.Option(
-        "task", "--items", metavar="WHICH",
-        help="keychain, plain: task (this task's share of the seeded item order: KeyChain and plain never share an item) or all.",
-    ),
-    keep_ids: Optional[str] = typer.Option(
-        None, "--keep-ids", metavar="FILE",
-        help="keychain, plain: source ids to build from (the difficulty filter's list: one id per line, or JSON lines with 'id').",
-    ),
+    chains_outside_budget: Optional[bool] = typer.Option(None, "--chains-outside-budget/--chains-inside-budget", help=(
+        "keychain: add chains after padding, as the paper's scripts do (prompts exceed --len); default: the preset's.")),
+    preset: str = typer.Option("exact", "--preset", metavar="NAME", help="keychain, plain: a bundle of settings (a flag given "
+                               "explicitly wins). " + " ".join(f"{name}: {p.description}." for name, p in PRESETS.items())),
+    padding: Optional[str] = typer.Option(None, "--padding", metavar="WHAT", help=(
+        "keychain, plain: what fills --len, prompt (everything) or context (the passages alone, len - 128); default: the preset's.")),
+    items: str = typer.Option("task", "--items", metavar="WHICH", help=(
+        "keychain, plain: task (this task's share of the seeded item order: KeyChain and plain never share an item) or all.")),
+    keep_ids: Optional[str] = typer.Option(None, "--keep-ids", metavar="FILE", help=(
+        "keychain, plain: source ids to build from (the difficulty filter's list: one id per line, or JSON lines with 'id').")),
     data_files: List[str] = typer.Option([], "--data-files", metavar="FILE", help="Original release file to read instead of the Hub (repeat the flag for several)."),
     template: Optional[str] = typer.Option(None, "--template", metavar="FILE", help="YAML file overriding prompt template fields."),
     workers: int = typer.Option(1, "--workers", metavar="N", help="Worker processes (output is identical for any count)."),
