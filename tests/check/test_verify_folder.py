@@ -30,7 +30,7 @@ def build(out: Path, tmp: Path, seed: int = 0, **settings) -> Path:
     data = tmp / "hotpot.json"
     if not data.exists():
         write_hotpot_file(make_source(n_items=24, n_docs=200), data)
-    config = BuildConfig(source="hotpotqa", data_files=(str(data),), lengths=(4096,), out=str(out), seed=seed, **settings)
+    config = BuildConfig(source="hotpotqa", data_files=(str(data),), lengths=(4096,), out=str(out), seed=seed, items="all", **settings)
     [result] = pipeline.build(config, command="keychain build (test)", reporter=LineReporter(open(tmp / "log", "w"), 3600))
     return result.path
 
@@ -143,7 +143,7 @@ def test_verify_lists_the_ids_of_reported_rows(tmp_path, monkeypatch, capsys):
         record["answer"] = "yes"
         record["context"][1][1][0] += " The answer is yes."
     data.write_text(json.dumps(records))
-    config = BuildConfig(source="hotpotqa", data_files=(str(data),), lengths=(4096,), out=str(tmp_path / "out"))
+    config = BuildConfig(source="hotpotqa", data_files=(str(data),), lengths=(4096,), out=str(tmp_path / "out"), items="all")
     pipeline.build(config, command="keychain build (test)", reporter=LineReporter(open(tmp_path / "log", "w"), 3600))
     monkeypatch.setattr(sys, "argv", ["keychain", "verify", str(tmp_path / "out")])
     monkeypatch.setenv("COLUMNS", "200")

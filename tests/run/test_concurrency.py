@@ -25,7 +25,7 @@ def data(tmp_path_factory) -> Path:
 
 
 def config(out: Path, data: Path) -> BuildConfig:
-    return BuildConfig(source="hotpotqa", data_files=(str(data),), lengths=(4096,), shard_rows=5, out=str(out))
+    return BuildConfig(source="hotpotqa", data_files=(str(data),), lengths=(4096,), shard_rows=5, out=str(out), items="all")
 
 
 def build_in_child(out: str, data: str, results) -> None:

@@ -33,7 +33,7 @@ def data(tmp_path_factory) -> Path:
 
 
 def run(out: Path, data: Path, **settings):
-    config = BuildConfig(source="hotpotqa", data_files=(str(data),), lengths=(4096,), shard_rows=10, out=str(out), **settings)
+    config = BuildConfig(source="hotpotqa", data_files=(str(data),), lengths=(4096,), shard_rows=10, out=str(out), **{"items": "all", **settings})
     [result] = pipeline.build(config, command="keychain build (test)", reporter=LineReporter(open(out.parent / "log", "w"), 3600))
     return result
 
