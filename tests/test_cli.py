@@ -147,10 +147,14 @@ def test_a_folder_as_data_files_is_named_a_folder(monkeypatch, capsys, tmp_path,
 def test_a_build_short_of_num_prints_a_warning_line(monkeypatch, capsys, tmp_path, hotpot_file):
     code, stdout, err = cli(monkeypatch, capsys, "build", "--source", "hotpotqa", "--data-files", hotpot_file,
                             "--len", "4k", "--num", "20", "--out", tmp_path / "out")
-    assert code == 0 and "12 rows (of 20 asked" in stdout
+    assert code == 0 and "6 rows (of 20 asked: this task's share of the source (1 item in 2) has no more usable items)" in stdout
     warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
-    assert warnings == ["warning: hotpotqa-keychain-4k v1 holds 12 of the 20 rows asked (60%): the source has only "
-                        "12 usable items; pass more source data or a smaller --num"]
+    assert warnings == ["warning: hotpotqa-keychain-4k v1 holds 6 of the 20 rows asked (30%): this task's share of the source "
+                        "(1 item in 2) has only 6 usable items; pass more source data or a smaller --num, or --items all"]
+    code, stdout, err = cli(monkeypatch, capsys, "build", "--source", "hotpotqa", "--data-files", hotpot_file,
+                            "--len", "4k", "--num", "20", "--items", "all", "--out", tmp_path / "out")
+    assert code == 0 and "12 rows (of 20 asked: the source has no more usable items)" in stdout
+    assert "the source has only 12 usable items; pass more source data or a smaller --num\n" in err
 
 
 def test_malformed_json_names_the_line(monkeypatch, capsys, tmp_path):

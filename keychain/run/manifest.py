@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..config import BuildConfig
 from ..digest import sha256_file
+from ..errors import InputError
 from ..rows.spec import RowSpec, length_label
 from ..sources.files import check_data_file
 from ..store.schema import schema_for

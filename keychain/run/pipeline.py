@@ -65,11 +65,12 @@ class ConfigResult:
     requested: int | None = None
     rows_now: int | None = None  # rows built by this run (a resumed build did the rest before)
     at_load: dict = field(default_factory=dict)  # the manifest's source section: records skipped, documents left out
+    share: int = 1  # the build took 1 item in every `share` of the seeded order (its task's lane)
 
     def shortfall(self) -> str | None:
         """A ``warning:`` line when the build holds under 90% of the rows asked (see ``shortfall``)."""
         return None if self.state.startswith("slice") else shortfall_warning(
-            self.config_name, self.version, self.rows, self.skipped, self.requested)
+            self.config_name, self.version, self.rows, self.skipped, self.requested, self.share)
 
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
@@ -81,7 +82,8 @@ class ConfigResult:
             if self.fill
             else ""
         )
-        short = f" (of {self.requested} asked: the source has no more usable items)" if (
+        where = f"this task's share of the source (1 item in {self.share})" if self.share > 1 else "the source"
+        short = f" (of {self.requested} asked: {where} has no more usable items)" if (
             self.requested and self.rows + skipped < self.requested and not self.state.startswith("slice")
         ) else ""
         return (
@@ -220,6 +222,7 @@ def _finished(target: _Target, state: str, seconds: float, requested: int | None
     return ConfigResult(
         target.config_name, target.version.name, target.version.path, state, counts["built"], counts["skipped"],
         seconds, lengths["n_tokens"], lengths["fill"], requested, rows_now, manifest.get("source") or {},
+        (manifest["config"].get("lane") or [0, 1])[1],
     )
 
 

@@ -28,8 +28,9 @@ def requested_rows(cfg: BuildConfig) -> int | None:
     return cfg.num * len(cfg.depths or DEFAULT_DEPTHS) if cfg.task == "niah" else cfg.num
 
 
-def shortfall_warning(config_name: str, version: str, rows: int, skipped: dict, requested: int | None) -> str | None:
-    """The warning line, or None when the build holds at least 90% of ``requested``.
+def shortfall_warning(config_name: str, version: str, rows: int, skipped: dict, requested: int | None, share: int = 1) -> str | None:
+    """The warning line, or None when the build holds at least 90% of ``requested``;
+    ``share`` > 1: the build took its task's lane, 1 item in ``share`` (``--items``).
 
     >>> shortfall_warning("a-plain-1k", "v1", 6, {"pool_exhausted": 10}, 16)
     'warning: a-plain-1k v1 holds 6 of the 16 rows asked (38%): 10 items skipped (pool_exhausted 10); a larger --len or more source data gives more rows'
@@ -44,8 +45,9 @@ def shortfall_warning(config_name: str, version: str, rows: int, skipped: dict, 
     if total:
         why.append(f"{total} items skipped ({reasons})")
     if rows + total < requested:
-        why.append(f"the source has only {rows + total} usable items")
-        fix = fix if total else "pass more source data or a smaller --num"
+        where = f"this task's share of the source (1 item in {share})" if share > 1 else "the source"
+        why.append(f"{where} has only {rows + total} usable items")
+        fix = fix if total else "pass more source data or a smaller --num" + (", or --items all" if share > 1 else "")
     return (
         f"warning: {config_name} {version} holds {rows} of the {requested} rows asked "
         f"({rows / requested:.0%}): {' and '.join(why)}; {fix}"
