@@ -35,6 +35,7 @@ STAT_COLUMNS = (
     "num_chains",
     "gold_depths",
     "chain_depths",
+    "task",
     "needle_depth",  # this and the next: schema version 2 only (retrieval, math, mixes)
     "needle_depths",
 )
@@ -108,7 +109,7 @@ def compute_stats(rows: Iterable[dict], manifest: dict) -> ConfigStats:
     n_tokens = [row["n_tokens"] for row in rows]
     keychain = "keychain" in config_tasks(manifest)
     needles = [row.get("needle_depths") for row in rows if row.get("needle_depths") is not None]
-    requested = [row.get("needle_depth") for row in rows if row.get("needle_depth") is not None]
+    requested = [row["needle_depth"] for row in rows if row.get("task") == "niah" and row.get("needle_depth") is not None]
     return ConfigStats(
         config_name=manifest["config_name"],
         version=manifest["version"],

@@ -105,6 +105,8 @@ def test_retrieval_stats_show_needles_and_leave_out_rows_that_do_not_apply(retri
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # no matplotlib warning leaks (an empty legend warned before)
             assert list(render_plots(stats)) == ["prompt_lengths.png", "needle_depths.png"]
+    multikey = stats_of(newest_versions(retrieval_out, ["synthetic-multikey-2k"])[0])
+    assert multikey.requested_depths is None and "requested needle depth" not in table_text(multikey)
     niah = stats_of(newest_versions(retrieval_out, ["synthetic-niah-2k"])[0])
     assert niah.requested_depths == {0.0: 2, 0.5: 2, 1.0: 2} and len(niah.needle_depths) == 6
     assert "│ requested needle depth       │ 0%: 2 (33%), 50%: 2 (33%), 100%: 2 (33%) │" in table_text(niah)
