@@ -44,7 +44,7 @@ from .rows.spec import length_label
 from .store.files import check_writable
 from .store.schema import MIX_EXTRA_INFO, MIX_SCHEMA, MIX_SCHEMA_VERSION, TASK_SCHEMA
 from .store.shards import VersionWriter, default_shard_rows
-from .store.versions import choose_version, read_manifest
+from .store.versions import choose_version, read_manifest, shard_file
 from .tasks import parse_depths
 from .text import load_yaml
 
@@ -236,7 +236,7 @@ def mixed_table(versions: list[Path], seed: int) -> pa.Table:
     for path in versions:
         manifest = read_manifest(path)
         for shard in manifest["shards"]:
-            table = pq.read_table(path / shard["file"])
+            table = pq.read_table(shard_file(path, shard["file"]))  # never a path outside the version
             columns = [table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type) for f in TASK_SCHEMA]
             tables.append(pa.Table.from_arrays(columns, schema=TASK_SCHEMA))
             configs += [manifest["config_name"]] * table.num_rows
