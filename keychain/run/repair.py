@@ -32,7 +32,8 @@ from ..errors import KeychainError, OutputError
 from ..store.shards import ShardMismatch, VersionWriter, shard_name
 from ..store.versions import MANIFEST, manifest_section, missing_section, read_manifest
 
-_ENTRY = {"file": str, "rows": int, "bytes": int, "sha256": str, "skipped": dict}
+# A manifest's shard entry; "skipped" (per shard) is absent from manifests written before it was recorded.
+_ENTRY = {"file": str, "rows": int, "bytes": int, "sha256": str}
 
 
 @dataclass
@@ -69,7 +70,7 @@ def inspect_version(path: Path) -> Damage:
         name = shard_name(split, index, len(entries))
         if not isinstance(entry, dict) or entry.get("file") != name or any(
             not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool) for key, kind in _ENTRY.items()
-        ):
+        ) or not isinstance(entry.get("skipped", {}), dict):
             damage.manifest = f"{MANIFEST} entry of shard {index} is damaged"
             damage.shards.append(index)
             damage.problems.append(f"{name} unchecked")
@@ -113,6 +114,8 @@ def repair(writer: VersionWriter, damage: Damage, rebuild) -> list[str]:
     """
     old = _entries(writer.path)
     todo = list(range(writer.total)) if damage.shards is None else list(damage.shards)
+    # an intact shard of an older manifest has no skip counts of its own: rebuilt (byte-identical) to learn them
+    todo += [index for index, record in sorted(damage.records.items()) if "skipped" not in record and index not in todo]
     done = []
     for index in range(writer.total):
         if index not in todo and index in damage.records:

@@ -96,15 +96,8 @@ class VersionWriter:
         write_json_atomic(joined, plan)
 
     def clean(self) -> list[Path]:
-        """Delete what a killed run left behind (temporary shards and JSON files, a staging
-        folder of this version); only a build that owns the version may call it."""
-        stale = [*self.progress.glob("*.tmp*"), *self.path.glob(".*.tmp"), *self.path.parent.glob(f".{self.path.name}.*.tmp")]
-        for path in stale:
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-        return stale
+        """Delete what a killed run left behind; only a build that owns the version may call it."""
+        return clean_leftovers(self.path, finished=False)
 
     def _create(self, plan: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -213,13 +206,14 @@ class VersionWriter:
         shutil.rmtree(self.progress, ignore_errors=True)
 
 
-def clean_leftovers(version_dir: Path) -> list[Path]:
-    """What a killed run left in or beside a finished version: its progress folder (a kill
-    between the manifest and the clean-up), temporary files, a staging folder."""
+def clean_leftovers(version_dir: Path, finished: bool = True) -> list[Path]:
+    """Delete what a killed run left in or beside a version, and return it: temporary
+    shards and JSON files, a staging folder of the version, and in a ``finished`` one its
+    progress folder (a kill between the manifest and the clean-up)."""
     version_dir = Path(version_dir)
+    progress = version_dir / PROGRESS
     stale = [*version_dir.glob(".*.tmp"), *version_dir.parent.glob(f".{version_dir.name}.*.tmp")]
-    if (version_dir / PROGRESS).exists():
-        stale.append(version_dir / PROGRESS)
+    stale += [progress] if finished and progress.exists() else list(progress.glob("*.tmp*"))
     for path in stale:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)

@@ -138,3 +138,16 @@ def test_temporary_files_a_kill_left_are_cleaned_by_the_next_run(tmp_path, refer
     assert run(out, data).state == "up to date"
     assert contents(version) == contents(reference) and verify_folder(version)[0].ok
     assert not (version / PROGRESS).exists()
+
+
+def test_a_manifest_without_per_shard_skip_counts_is_up_to_date_and_still_repairable(version, reference, data):
+    def older(manifest):  # as written before shard entries carried their skip counts
+        for entry in manifest["shards"]:
+            entry.pop("skipped")
+
+    edit_manifest(older)(version)
+    assert run(version.parents[1], data).state == "up to date"
+    flip_byte(version / "train-00002-of-00003.parquet")
+    result = run(version.parents[1], data)
+    assert result.state.startswith("repaired (") and "manifest.json rewritten" not in result.state
+    assert contents(version) == contents(reference)  # the other shards were rebuilt (same bytes) for their counts
