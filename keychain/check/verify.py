@@ -161,7 +161,7 @@ def verify_version(version: Path, on_row=None) -> VersionReport:
                 if on_row:
                     on_row()
         except (OSError, pa.ArrowException) as error:
-            report.file_problems.append(f"{file.name} cannot be read past row {report.rows} ({type(error).__name__})")
+            report.file_problems.append(f"{file.name} cannot be read to its end ({type(error).__name__}); its rows before that are checked")
             shard_problems = True
     if report.rows != built and not shard_problems:
         report.file_problems.append(f"{report.rows} rows read, manifest says {built}")

@@ -204,12 +204,9 @@ def key_strings(text: str, key_format: str) -> frozenset[str]:
 def key_occurrences(text: str, key_format: str) -> Counter:
     """How often each key-shaped string occurs in ``text`` (overlaps counted)."""
     if key_format == "uuid":
-        counts = Counter()
-        for match in _UUID_TAIL.finditer(text):
-            start = match.start() - 8
-            if start >= 0 and _HEX8.fullmatch(text, start, match.start()):
-                counts[text[start : match.end()]] += 1
-        return counts
+        tails = [match.start() for match in _UUID_TAIL.finditer(text)]  # each tail is 28 characters
+        found = [text[start - 8 : start + 28] for start in tails if start >= 8]
+        return Counter([key for key in found if _HEX8.fullmatch(key, 0, 8)])
     counts: Counter = Counter()
     for run in _HEX_RUN.findall(text):
         for start in range(len(run) - 7):
