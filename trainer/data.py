@@ -241,6 +241,15 @@ def load_stage_data(stage, tokenizer: str, seed: int) -> StageData:
     return StageData(table, reports)
 
 
+def hold_out(table: pa.Table, count: int, seed: str) -> tuple[pa.Table, pa.Table]:
+    """(training rows, ``count`` validation rows drawn with ``seed``), row order kept."""
+    if count >= table.num_rows:
+        raise DataError(f"eval_rows: {count} leaves nothing to train on ({table.num_rows} rows); lower eval_rows")
+    held = set(random.Random(seed).sample(range(table.num_rows), count))
+    train = [i for i in range(table.num_rows) if i not in held]
+    return table.take(pa.array(train, type=pa.int64())), table.take(pa.array(sorted(held), type=pa.int64()))
+
+
 def ensure_built(source, command: str, log) -> None:
     """Run the entry's ``build`` with keychain when its path holds no finished version."""
     if source.build is None:

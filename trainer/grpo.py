@@ -33,7 +33,9 @@ def accumulation_steps(completions_per_step: int, per_device_batch_size: int, wo
 def grpo_config_kwargs(recipe, stage, output_dir: str, world_size: int = 1, use_cpu: bool = False) -> dict[str, Any]:
     """``GRPOConfig`` keyword arguments for ``stage`` of ``recipe`` (a pure mapping).
 
-    ``use_cpu`` runs on CPU in float32 (no bf16), the tests' and laptops' setting.
+    ``use_cpu`` runs on CPU in float32 (no bf16), the tests' and laptops' setting. A stage
+    with ``eval_rows`` evaluates and checkpoints every ``eval_steps`` and ends on its best
+    checkpoint (``eval_reward``; ties go to the later one in ``hooks.py``).
     """
     grpo, rollout, model = stage.grpo, recipe.rollout, recipe.model
     bf16 = model.dtype == "bfloat16" and not use_cpu
@@ -50,6 +52,7 @@ def grpo_config_kwargs(recipe, stage, output_dir: str, world_size: int = 1, use_
         "model_init_kwargs": init_kwargs,
         "num_generations": grpo.group_size,
         "beta": grpo.kl_beta,
+        "use_bias_correction_kl": grpo.kl_estimator == "k3_bias_corrected",
         "epsilon": grpo.clip_epsilon,
         "epsilon_high": grpo.clip_epsilon_high,
         "loss_type": grpo.loss_type,
@@ -64,7 +67,6 @@ def grpo_config_kwargs(recipe, stage, output_dir: str, world_size: int = 1, use_
         ),
         "num_iterations": grpo.num_iterations,
         "max_completion_length": grpo.max_completion_length,
-        "gradient_checkpointing": grpo.gradient_checkpointing,
         "logging_steps": grpo.logging_steps,
         "save_strategy": "steps",
         "save_steps": grpo.save_steps,
@@ -75,7 +77,10 @@ def grpo_config_kwargs(recipe, stage, output_dir: str, world_size: int = 1, use_
         "remove_unused_columns": False,  # the reward reads data_source and answers
         "use_vllm": rollout.engine == "vllm",
     }
-    kwargs.update(_warmup(grpo.warmup_ratio))
+    kwargs.update(_new_or_old_name(("warmup_ratio", "warmup_steps"), grpo.warmup_ratio))
+    kwargs.update(_new_or_old_name(("activation_checkpointing", "gradient_checkpointing"), grpo.gradient_checkpointing))
+    if stage.eval_rows is not None:
+        kwargs.update(_eval_kwargs(stage, world_size))
     if stage.steps is not None:
         kwargs["max_steps"] = stage.steps
     else:
@@ -90,27 +95,67 @@ def grpo_config_kwargs(recipe, stage, output_dir: str, world_size: int = 1, use_
         )
         if rollout.server_url is not None:
             kwargs["vllm_server_base_url"] = rollout.server_url
+        kwargs["vllm_importance_sampling_correction"] = rollout.importance_sampling != "off"
+        if rollout.importance_sampling != "off":
+            kwargs["vllm_importance_sampling_mode"] = rollout.importance_sampling
+            kwargs["vllm_importance_sampling_clip_max"] = rollout.importance_sampling_cap
     return kwargs
 
 
-def _warmup(ratio: float) -> dict[str, Any]:
-    """transformers 5 reads a float ``warmup_steps`` below 1 as a ratio; 4.x has ``warmup_ratio``."""
+def _eval_kwargs(stage, world_size: int) -> dict[str, Any]:
+    grpo = stage.grpo
+    per_pass = grpo.per_device_batch_size * world_size
+    if per_pass % grpo.group_size or (stage.eval_rows * grpo.group_size) % per_pass:
+        raise RecipeError(
+            f"stages.{stage.name}.eval_rows: {stage.eval_rows} rows x {grpo.group_size} completions must split into "
+            f"whole groups over per_device_batch_size x {world_size} processes = {per_pass}; change eval_rows"
+        )
+    every = stage.eval_steps or grpo.save_steps
+    return {
+        "eval_strategy": "steps", "eval_steps": every, "save_steps": every,  # a checkpoint at every evaluation
+        "per_device_eval_batch_size": grpo.per_device_batch_size,
+        "metric_for_best_model": "reward", "greater_is_better": True, "load_best_model_at_end": True,
+    }
+
+
+def _new_or_old_name(names: tuple[str, str], value: Any) -> dict[str, Any]:
+    """``{new: value}`` where this transformers has the new argument name, else ``{old: value}``.
+
+    transformers 5 renamed ``gradient_checkpointing`` to ``activation_checkpointing`` (the old
+    name warns) and dropped ``warmup_ratio`` (a float ``warmup_steps`` below 1 is a ratio).
+    """
     from trl import GRPOConfig
 
-    names = {f.name for f in dataclasses.fields(GRPOConfig)}
-    return {"warmup_ratio": ratio} if "warmup_ratio" in names else {"warmup_steps": ratio}
+    fields = {f.name for f in dataclasses.fields(GRPOConfig)}
+    return {names[0]: value} if names[0] in fields else {names[1]: value}
 
 
-def build_trainer(model_path: str, reward_name: str, config_kwargs: dict[str, Any], dataset, callbacks=()):
-    """A TRL ``GRPOTrainer`` over ``dataset`` (a ``datasets.Dataset`` of keychain columns)."""
-    from trl import GRPOConfig, GRPOTrainer
+def build_trainer(model_path: str, reward_name: str, config_kwargs: dict[str, Any], dataset, callbacks=(),
+                  eval_dataset=None, drop_equal_groups: bool = False, schedule: tuple[int, int] | None = None,
+                  optimizer_from: str | None = None, progress_name: str = "train"):
+    """A GRPO trainer over ``dataset`` (a ``datasets.Dataset`` of keychain columns).
 
+    TRL's ``GRPOTrainer`` with keychain's hooks (``hooks.py``): equal-reward groups dropped,
+    one schedule over the run (``schedule`` = steps before this stage, steps of the run),
+    optimizer state from ``optimizer_from``. The console shows one progress bar (``console.py``).
+    """
+    from trl import GRPOConfig
+
+    from .console import StageProgress, quiet_known_warnings
+    from .hooks import KeychainGRPOTrainer
     from .rewards import reward_function
 
-    return GRPOTrainer(
+    quiet_known_warnings()
+    trainer = KeychainGRPOTrainer(
         model=model_path,
         reward_funcs=reward_function(reward_name),
         args=GRPOConfig(**config_kwargs),
         train_dataset=dataset,
+        eval_dataset=eval_dataset,
         callbacks=list(callbacks),
+        drop_equal_groups=drop_equal_groups,
+        schedule=schedule,
+        optimizer_from=optimizer_from,
     )
+    StageProgress.replace_default(trainer, progress_name)
+    return trainer

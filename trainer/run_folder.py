@@ -3,10 +3,12 @@
 ```
 RUN/recipe.yaml                 the resolved recipe; a run of another recipe is refused
 RUN/stages/NAME/checkpoint-N/   TRL checkpoints (resume points, optimizer state included)
-RUN/stages/NAME/final/          model + tokenizer at the end of the stage (next stage's start)
-RUN/stages/NAME/metrics.jsonl   TRL's logged metrics, one JSON object per logging step
-RUN/stages/NAME/data.json       rows per shard set: read, cut as too long, used
-RUN/stages/NAME/summary.json    written last: the stage is finished and is skipped on re-runs
+RUN/stages/NAME/final/          model + tokenizer at the end of the stage, or its best checkpoint with
+                                eval_rows (the next stage's start, and what it mines with)
+RUN/stages/NAME/metrics.jsonl   every logged metric (TRL's and eval_*), one JSON object per logging step
+RUN/stages/NAME/data.json       rows per shard set: read, cut as too long, used; held-out eval_ids
+RUN/stages/NAME/summary.json    written last: the stage is finished and is skipped on re-runs; names
+                                the checkpoint final/ holds, validation rewards and the best step
 RUN/mined/NAME/CONFIG/vN/       the stage's mined shard set, with a pass_rate column
 RUN/summary.json                one line per stage
 ```

@@ -52,3 +52,37 @@ def test_vllm_paths_run_only_where_vllm_and_a_gpu_exist(tmp_path):
     model = create_tiny_model(tmp_path / "tiny")
     out = sample_completions(str(model), [[{"role": "user", "content": "hi"}]], Sampling(n=2, max_new_tokens=8), "vllm")
     assert len(out[0]) == 2
+
+
+def test_recipes_carry_the_papers_schedule(tmp_path):
+    seven = load_recipe(RECIPES / "7b.yaml", output_dir=str(tmp_path))
+    fourteen = load_recipe(RECIPES / "14b.yaml", output_dir=str(tmp_path))
+    assert [(s.name, s.steps) for s in seven.stages] == [("warmup", 42), ("stage1", 168), ("stage2", 118)]
+    assert [(s.name, s.steps) for s in fourteen.stages] == [("stage1", 168), ("stage2", 150)]
+    configs = {stage.name: [source.path.rsplit("/", 1)[1] for source in stage.data] for stage in seven.stages}
+    assert not any("keychain" in name for name in configs["warmup"]) and len(configs["warmup"]) == 7
+    assert set(configs["warmup"]) < set(configs["stage1"]) and len(configs["stage1"]) == 10  # the whole Table-1 mix
+    for recipe in (seven, fourteen):
+        stage2 = recipe.stages[-1]
+        assert stage2.mine.rollouts == 8 and stage2.mine.pass_rate_below == 1.0  # drop 8/8, keep the rest
+        assert {p.rsplit("/", 1)[1].split("-")[1] for p in (s.path for s in stage2.data)} == {"plain", "keychain"}
+        assert recipe.stages[-2].eval_rows and recipe.stage_schedule == "continue" and recipe.reward.name == "containment"
+    assert seven.schedule("stage1") == (42, 328) and fourteen.schedule("stage2") == (168, 318)
+
+
+def test_7b_maps_importance_sampling_kl_and_validation_to_trl(tmp_path):
+    recipe = load_recipe(RECIPES / "7b.yaml", output_dir=str(tmp_path))
+    kwargs = grpo_config_kwargs(recipe, recipe.stages[1], str(tmp_path), world_size=8)
+    assert kwargs["vllm_importance_sampling_correction"] and kwargs["vllm_importance_sampling_mode"] == "token_truncate"
+    assert kwargs["vllm_importance_sampling_clip_max"] == 3.0
+    assert kwargs["use_bias_correction_kl"] is False  # k3 as verl's low_var_kl, not TRL's bias-corrected default
+    assert kwargs["eval_steps"] == kwargs["save_steps"] == 20 and kwargs["load_best_model_at_end"]
+    assert kwargs["metric_for_best_model"] == "reward" and kwargs["per_device_eval_batch_size"] == 2
+    assert kwargs["activation_checkpointing"] is True and "gradient_checkpointing" not in kwargs  # no deprecated name
+    off = load_recipe(RECIPES / "7b.yaml", ["rollout.importance_sampling=off", "grpo.kl_estimator=k3_bias_corrected"],
+                      output_dir=str(tmp_path))
+    kwargs = grpo_config_kwargs(off, off.stages[0], str(tmp_path), world_size=8)
+    assert kwargs["vllm_importance_sampling_correction"] is False and kwargs["use_bias_correction_kl"] is True
+    assert "eval_strategy" not in kwargs
+    with pytest.raises(RecipeError, match=r"stages.stage1.eval_rows: 256 rows x 8 completions must split into whole groups"):
+        grpo_config_kwargs(recipe, recipe.stages[1], str(tmp_path), world_size=1)  # 2 completions per pass

@@ -15,7 +15,7 @@ def _raw(**extra):
         "model": {"path": "Qwen/Qwen2.5-7B-Instruct"},
         "grpo": {"learning_rate": "1e-6"},
         "stages": [
-            {"name": "warmup", "epochs": 1, "data": [{"path": "/data/a"}]},
+            {"name": "warmup", "steps": 4, "data": [{"path": "/data/a"}]},
             {"name": "stage1", "steps": 10, "data": [{"path": "/data/b"}], "grpo": {"learning_rate": 2e-6}},
         ],
     }
@@ -39,7 +39,11 @@ def test_stage_overrides_merge_over_grpo_defaults():
         (lambda r: r["stages"][0]["data"][0].update(wieght=1), r"^stages\[0\]\.data\[0\]\.wieght: unknown key; did you mean weight\?"),
         (lambda r: r.update(rollout={"engine": "vlm"}), r"^rollout\.engine: 'vlm' is not allowed; did you mean vllm\?"),
         (lambda r: r["model"].update(torch_dtype="bf16"), r"^model\.torch_dtype: unknown key; did you mean dtype\?"),
-        (lambda r: r["stages"][0].update(steps=5), r"^stages\[0\]\.steps: give exactly one of steps or epochs"),
+        (lambda r: r["stages"][0].update(epochs=1), r"^stages\[0\]\.steps: give exactly one of steps or epochs"),
+        (lambda r: r["stages"][1].update(steps=None, epochs=2), r"^stages\[1\]\.epochs: stage_schedule continue spans"),
+        (lambda r: r["stages"][1].update(eval_steps=5), r"^stages\[1\]\.eval_steps: .* only with eval_rows"),
+        (lambda r: r["grpo"].update(loss_type="grpo"), r"^grpo\.drop_equal_groups: needs loss_type dapo, cispo, vespo"),
+        (lambda r: r.update(rollout={"importance_sampling": "sequence"}), r"^rollout\.importance_sampling: 'sequence' is not allowed"),
         (lambda r: r["grpo"].update(group_size=1), r"^grpo\.group_size: must be at least 2"),
         (lambda r: r["grpo"].update(learning_rate="fast"), r"^grpo\.learning_rate: expected a number"),
         (lambda r: r["stages"][1].update(name="warmup"), r"^stages: the name 'warmup' is used twice"),

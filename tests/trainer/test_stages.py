@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pyarrow.parquet as pq
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -72,3 +73,24 @@ def test_interrupted_stage_resumes_from_its_last_checkpoint(tiny_run, tmp_path):
     assert any("resuming from checkpoint-2" in line for line in lines)
     steps = [json.loads(line)["step"] for line in (copy / "stages" / "warmup" / "metrics.jsonl").read_text().splitlines()]
     assert steps[0] == 3  # steps 1 and 2 were not trained again
+
+
+def test_stages_continue_one_cosine_and_the_adam_moments(tiny_run):
+    """stage_schedule continue (the default): 3 stages x 2 steps follow one cosine over 6 steps,
+    and each stage's optimizer starts from the previous stage's last checkpoint."""
+    import math
+
+    import torch
+
+    run_dir, summaries, _ = tiny_run
+    rates = []
+    for summary in summaries:
+        metrics = [json.loads(line) for line in (run_dir / "stages" / summary["stage"] / "metrics.jsonl").read_text().splitlines()]
+        rates += [m["learning_rate"] for m in metrics if "learning_rate" in m]
+    assert rates == [pytest.approx(1e-5 * 0.5 * (1 + math.cos(math.pi * step / 6))) for step in range(6)]
+    assert summaries[0]["started_from"]["optimizer"] is None
+    for before, summary in zip(summaries, summaries[1:]):
+        assert summary["started_from"]["optimizer"] == before["checkpoint"] == str(run_dir / "stages" / before["stage"] / "checkpoint-2")
+    steps = [torch.load(run_dir / "stages" / s["stage"] / "checkpoint-2" / "optimizer.pt", weights_only=True)["state"][0]["step"].item()
+             for s in summaries]
+    assert steps == [2, 4, 6]  # Adam's step count (and moments) carried across stages

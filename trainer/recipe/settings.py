@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from ..errors import RecipeError
 
+EXACT_DROP_LOSSES = ("dapo", "cispo", "vespo")  # loss normalised by num_items_in_batch (trainer/hooks.py)
+
 
 def parse_length(value: Any) -> int:
     from keychain.config import parse_length
@@ -25,6 +27,11 @@ def parse_length(value: Any) -> int:
         return parse_length(value)
     except KeychainError as error:
         raise RecipeError(str(error).replace("--len ", "")) from error
+
+
+def _off(value: Any) -> Any:
+    """YAML 1.1 reads a bare ``off`` as false."""
+    return "off" if value is False else value
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,19 @@ class RolloutConfig:
     server_url: str | None = field(default=None, metadata={"hint": ("vllm_server_base_url", "base_url")})  # server mode
     temperature: float = 1.0
     top_p: float = 1.0
+    # vLLM rollouts only: TRL's correction for the gap between vLLM's and the trainer's
+    # token probabilities, weighting each token (token_*) or completion (sequence_*) by
+    # trainer/vLLM probability ratios, truncated at the cap (*_truncate) or zeroed beyond it
+    # (*_mask). vLLM reports probabilities after top-p, the trainer before, so with
+    # top_p < 1 each token's ratio is the nucleus mass Z_t <= 1: TRL's default,
+    # sequence_mask, multiplies a completion's loss by prod_t Z_t, which decays with length
+    # (Z_t = 0.99 gives 0.33 at 128 tokens and 1e-18 at 4096). token_truncate keeps each
+    # token's own ratio (no length decay) and caps it; off trusts vLLM's samples as on-policy.
+    importance_sampling: Literal["off", "token_truncate", "token_mask", "sequence_truncate", "sequence_mask"] = field(
+        default="token_truncate",
+        metadata={"hint": ("vllm_importance_sampling_mode", "vllm_importance_sampling_correction", "is"), "parse": _off},
+    )
+    importance_sampling_cap: float = field(default=3.0, metadata={"hint": ("vllm_importance_sampling_clip_max", "is_cap")})
 
     def __post_init__(self) -> None:
         if self.tensor_parallel_size < 1:
@@ -64,6 +84,8 @@ class RolloutConfig:
             raise RecipeError(f"temperature: must be above 0 (GRPO needs varied samples), got {self.temperature}")
         if not 0.0 < self.top_p <= 1.0:
             raise RecipeError(f"top_p: must lie in (0, 1], got {self.top_p}")
+        if self.importance_sampling_cap <= 1.0:
+            raise RecipeError(f"importance_sampling_cap: a ratio above 1, got {self.importance_sampling_cap}")
         if self.server_url is not None and self.vllm_mode != "server":
             raise RecipeError("server_url: only used with vllm_mode: server; drop it or set vllm_mode: server")
 
@@ -74,6 +96,16 @@ class GRPOSettings:
 
     group_size: int = field(default=8, metadata={"hint": ("num_generations", "n", "rollout_n")})  # completions per prompt
     kl_beta: float = field(default=0.001, metadata={"hint": ("beta", "kl_coef", "kl")})
+    # Both are k3 = exp(ref - logp) - (ref - logp) - 1 per token. k3 is verl's low_var_kl,
+    # what the paper used (verl also clamps it to [-10, 10]; TRL does not). k3_bias_corrected
+    # is TRL's default (DeepSeek-V3.2): k3 times the ratio pi/pi_old, equal to 1 in value but
+    # not in gradient, which adds k3 * grad(log pi) and makes the gradient that of the true
+    # reverse KL rather than of k3's biased estimate.
+    kl_estimator: Literal["k3", "k3_bias_corrected"] = field(default="k3", metadata={"hint": ("kl_loss_type", "use_bias_correction_kl")})
+    # Groups whose completions all score the same carry no advantage; drop them from the
+    # update as the paper's verl setup does (trainer/hooks.py). Needs loss_type dapo, cispo
+    # or vespo, whose loss is normalised by the batch's token count.
+    drop_equal_groups: bool = field(default=True, metadata={"hint": ("reward_rejection_sampling", "drop_zero_std")})
     clip_epsilon: float = field(default=0.2, metadata={"hint": ("epsilon", "clip_ratio", "clip")})
     clip_epsilon_high: float | None = field(default=None, metadata={"hint": ("epsilon_high",)})  # None: = clip_epsilon
     # dapo = token-level mean over the whole batch (verl's default token-mean aggregation)
@@ -112,6 +144,11 @@ class GRPOSettings:
             raise RecipeError(f"learning_rate: must be above 0, got {self.learning_rate}")
         if not 0.0 <= self.warmup_ratio < 1.0:
             raise RecipeError(f"warmup_ratio: a share of the stage's steps in [0, 1), got {self.warmup_ratio}")
+        if self.drop_equal_groups and self.loss_type not in EXACT_DROP_LOSSES:
+            raise RecipeError(
+                f"drop_equal_groups: needs loss_type {', '.join(EXACT_DROP_LOSSES)} (their loss is normalised by the "
+                f"batch's tokens, so masked groups leave it exactly); got {self.loss_type}: set drop_equal_groups: false"
+            )
         if self.save_total_limit is not None and self.save_total_limit < 1:
             raise RecipeError(f"save_total_limit: at least 1 (or null to keep all), got {self.save_total_limit}")
 

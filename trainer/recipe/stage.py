@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ..errors import RecipeError
 from .settings import (
@@ -105,8 +106,17 @@ class StageConfig:
     steps: int | None = field(default=None, metadata={"hint": ("max_steps",)})
     epochs: float | None = field(default=None, metadata={"hint": ("num_train_epochs", "epoch")})
     mine: MineConfig | None = None
+    # a validation slice: this many rows of the stage's data, held out from training and
+    # scored every eval_steps (default: grpo.save_steps); a checkpoint is saved at every
+    # evaluation and the stage's final/ is the best one (ties: the later)
+    eval_rows: int | None = field(default=None, metadata={"hint": ("validation_rows", "eval_size", "holdout")})
+    eval_steps: int | None = field(default=None, metadata={"hint": ("eval_every", "validation_steps")})
 
     def __post_init__(self) -> None:
+        if self.eval_rows is not None and self.eval_rows < 1:
+            raise RecipeError(f"eval_rows: must be at least 1 (or left out), got {self.eval_rows}")
+        if self.eval_steps is not None and (self.eval_steps < 1 or self.eval_rows is None):
+            raise RecipeError("eval_steps: a step count of at least 1, and only with eval_rows (the rows to score)")
         if not _STAGE_NAME.match(self.name):
             raise RecipeError(f"name: {self.name!r} must be letters, digits, '_', '-' or '.' (it names a folder)")
         if not self.data:
@@ -132,10 +142,20 @@ class Recipe:
     reward: RewardConfig = RewardConfig()
     seed: int = 0
     report_to: tuple[str, ...] = ()  # TRL/transformers loggers (wandb, tensorboard); metrics.jsonl is always written
+    # continue: one learning-rate schedule over every stage's steps (warm-up once) and Adam
+    # moments carried from the checkpoint a stage starts from; restart: each stage anew
+    stage_schedule: Literal["continue", "restart"] = field(default="continue", metadata={"hint": ("schedule", "lr_schedule")})
 
     def __post_init__(self) -> None:
         if not self.stages:
             raise RecipeError("stages: empty; list at least one stage")
+        if self.stage_schedule == "continue":
+            for i, stage in enumerate(self.stages):
+                if stage.steps is None:
+                    raise RecipeError(
+                        f"stages[{i}].epochs: stage_schedule continue spans the run's steps, so every stage needs "
+                        "steps; give steps or set stage_schedule: restart"
+                    )
         names = [stage.name for stage in self.stages]
         for name in names:
             if names.count(name) > 1:
@@ -149,6 +169,13 @@ class Recipe:
                         f"rollout.max_model_length: {self.rollout.max_model_length} tokens cannot hold stages[{i}]'s "
                         f"prompts ({prompt}) plus completions ({stage.grpo.max_completion_length}); raise it to {need}"
                     )
+
+    def schedule(self, name: str) -> tuple[int, int] | None:
+        """(steps of the stages before ``name``, steps of the run) with stage_schedule continue."""
+        if self.stage_schedule != "continue":
+            return None
+        steps = [stage.steps for stage in self.stages]
+        return sum(steps[: [stage.name for stage in self.stages].index(name)]), sum(steps)
 
     def stage(self, name: str) -> StageConfig:
         for stage in self.stages:
