@@ -126,3 +126,16 @@ def test_two_components_of_one_task_split_that_task_s_lane(tmp_path):
     # one synthetic world per split: the most items any lane needs, the longest length
     assert [c.synthetic_size for c in components] == [(16, 8192), (16, 8192), (16, 8192), None]
     assert share_items(list(components)) == list(components)  # settled lanes stay as they are
+
+
+def test_components_of_one_synthetic_world_with_other_row_counts_build(tmp_path):
+    """The shared world size is in each version's identity, which must equal its JSON copy."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "components:\n"
+        "  - {source: synthetic, task: keychain, len: 4k, rows: 2}\n"
+        "  - {source: synthetic, task: plain, len: 4k, rows: 8}\n",
+        encoding="utf-8",
+    )
+    result = mix(load_recipe(recipe, tmp_path / "out"), tmp_path / "out", command="test")
+    assert result.rows > 0 and all(r.ok for r in verify_folder(tmp_path / "out"))

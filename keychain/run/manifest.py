@@ -66,7 +66,8 @@ def make_identity(cfg: BuildConfig, spec: RowSpec, inputs: dict, shard_rows: int
         "spec": asdict(spec),
         "num": cfg.num,
         "shard_rows": shard_rows,
-        **({"lane": list(cfg.item_lane()), "synthetic_size": cfg.synthetic_size} if cfg.task in ("keychain", "plain") else {}),
+        **({"lane": list(cfg.item_lane()), "synthetic_size": None if cfg.synthetic_size is None else list(cfg.synthetic_size)}
+           if cfg.task in ("keychain", "plain") else {}),  # lists: the identity is compared with its JSON copy
         "inputs": inputs,
     }
 
