@@ -26,6 +26,7 @@ from .errors import ConfigError, unknown_choice
 from .rows.prompts import TEMPLATES, PromptTemplate, load_template
 from .rows.spec import PADDINGS, RowSpec, length_label
 from .sources import SOURCE_NAMES
+from .sources.splits import canonical_split
 from .tasks import (
     HAYSTACKS,
     MATH_SOURCES,
@@ -212,8 +213,7 @@ class BuildConfig:
             raise ConfigError("no --len given; pass at least one, e.g. --len 16k")
         if len(set(self.lengths)) != len(self.lengths):
             raise ConfigError("the same --len is given twice; pass each length once")
-        if not self.split or not re.fullmatch(r"[A-Za-z0-9_]+", self.split):
-            raise ConfigError(f"--split {self.split!r} is not a split name; use e.g. train or validation")
+        object.__setattr__(self, "split", canonical_split(self.source, self.split))  # dev -> validation; unknown: refused
         for name in ("num", "workers", "shard_rows", "hops", "chains"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -139,3 +139,17 @@ def test_components_of_one_synthetic_world_with_other_row_counts_build(tmp_path)
     )
     result = mix(load_recipe(recipe, tmp_path / "out"), tmp_path / "out", command="test")
     assert result.rows > 0 and all(r.ok for r in verify_folder(tmp_path / "out"))
+
+
+def test_train_and_evaluation_recipes_never_share_an_item(tmp_path):
+    from keychain.sources import SourceRequest, load_source
+
+    train = load_recipe(DEMO.parent / "loongrl.yaml", tmp_path)
+    evaluation = load_recipe(DEMO.parent / "eval.yaml", tmp_path)
+    train_splits = {(c.source, c.split) for c in train.components}
+    eval_splits = {(c.source, c.split) for c in evaluation.components}
+    assert not train_splits & eval_splits  # one source's train and evaluation builds read different splits
+    assert {split for _, split in eval_splits} <= {"validation", "test"}
+    # the synthetic source generates one world per split: no question of one is asked in the other
+    worlds = [load_source("synthetic", SourceRequest(split=split, num=200, max_len=4096)) for split in ("train", "validation")]
+    assert not {i.question for i in worlds[0].items} & {i.question for i in worlds[1].items}

@@ -20,6 +20,7 @@ from typing import Callable
 
 from ..errors import unknown_choice
 from .records import SourceData
+from .splits import check_file_splits
 
 
 @dataclass(frozen=True)
@@ -59,4 +60,5 @@ def source_loader(name: str) -> Callable[[SourceRequest], SourceData]:
 
 
 def load_source(name: str, request: SourceRequest) -> SourceData:
+    check_file_splits(request.data_files, request.split)  # a train file is never built as another split
     return source_loader(name)(request)

@@ -31,6 +31,7 @@ from ..errors import InputError
 from .fields import wrong_data_fix
 from .files import file_origin
 from .records import Document, DocumentPool, QAItem, SourceData
+from .shape import read_checked
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def load_files(
     origin = file_origin(paths)
     fix = wrong_data_fix(origin, dataset)
     drafts = itertools.chain.from_iterable(
-        convert_records(read(path), str(path), fix, convert) for path in paths
+        convert_records(read_checked(name, path, read), str(path), fix, convert) for path in paths
     )
     return assemble(name, split, origin, drafts, ", ".join(map(str, paths)))
 

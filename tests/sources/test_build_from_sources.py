@@ -19,7 +19,7 @@ from ..fixtures import (
 WRITERS = {
     "hotpotqa": ("hotpot.json", write_hotpot_file),
     "musique": ("musique.jsonl", write_musique_file),
-    "2wiki": ("dev.json", write_twowiki_file),
+    "2wiki": ("train.json", write_twowiki_file),
 }
 
 
