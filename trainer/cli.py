@@ -92,9 +92,17 @@ def passrate(
     rows: Optional[int] = ROWS,
     engine: str = ENGINE,
     tp: int = TP,
+    short: bool = typer.Option(False, "--short", help="The paper's difficulty filter: DATA is a source file, each question "
+                               "asked with its gold documents only; writes the kept ids for keychain build --keep-ids."),
+    source: Optional[str] = typer.Option(None, "--source", help="--short: the source DATA holds (hotpotqa, musique, 2wiki)."),
+    split: str = typer.Option("train", "--split", help="--short: the split DATA holds."),
 ) -> None:
     """Per-row pass rates of MODEL on DATA, written as a shard set with a pass_rate column."""
     import pyarrow as pa
+
+    if short:
+        return _passrate_short(model, data, source, split, n, keep, out, reward, _sampling(n, max_new_tokens, temperature, top_p, seed, tp),
+                               seed, rows, engine)
 
     from .passrate import (
         keep_mask,
@@ -118,6 +126,24 @@ def passrate(
     solved = [sum(1 for rate in rates if round(rate * n) == k) for k in range(n + 1)]
     typer.echo(f"{len(rates)} rows, mean pass rate {sum(rates) / max(len(rates), 1):.3f}; rows by completions solved (0..{n}): {solved}")
     typer.echo(f"kept {scored.num_rows} rows -> {version}")
+
+
+def _passrate_short(model, data: Path, source, split, n, keep, out: Path, reward, sampling, seed, rows, engine) -> None:
+    from .errors import DataError
+    from .passrate import keep_mask, parse_keep, pass_rates
+    from .short import DEFAULT_KEEP, short_table, write_id_lists
+
+    if source is None:
+        raise DataError("--short needs --source, the source DATA holds (e.g. --source hotpotqa)")
+    bounds = parse_keep(keep or DEFAULT_KEEP)
+    _check_reward(reward)
+    table, split = short_table(source, data, split, rows, seed)
+    rates, _ = pass_rates(model, table, sampling, reward, engine)
+    kept = keep_mask(rates, *bounds)
+    kept_path, all_path = write_id_lists(out, f"{source}-{split}", table.column("id").to_pylist(), rates, n, kept)
+    solved = [sum(1 for rate in rates if round(rate * n) == k) for k in range(n + 1)]
+    typer.echo(f"{len(rates)} questions, gold documents only; solved by completions (0..{n}): {solved}")
+    typer.echo(f"kept {sum(kept)} with pass rate in {keep or DEFAULT_KEEP} -> {kept_path} (every score: {all_path})")
 
 
 @app.command("eval")

@@ -30,6 +30,7 @@ class Sampling:
     tensor_parallel_size: int = 1  # vLLM
     gpu_memory_utilization: float = 0.9  # vLLM, when it owns the GPU
     max_model_length: int | None = None  # vLLM, prompt + completion tokens
+    assistant_prefix: str = ""  # text the assistant turn starts with (e.g. "<think>"), after the generation prompt
 
 
 def vllm_usable() -> bool:
@@ -72,7 +73,11 @@ def _sample_vllm(model_path: str, prompts: list[list[dict]], sampling: Sampling)
         n=sampling.n, temperature=sampling.temperature, top_p=sampling.top_p,
         max_tokens=sampling.max_new_tokens, seed=sampling.seed,
     )
-    outputs = llm.chat(prompts, params, use_tqdm=False)
+    if sampling.assistant_prefix:  # vLLM continues a final assistant message instead of opening a turn
+        primed = [[*p, {"role": "assistant", "content": sampling.assistant_prefix}] for p in prompts]
+        outputs = llm.chat(primed, params, use_tqdm=False, add_generation_prompt=False, continue_final_message=True)
+    else:
+        outputs = llm.chat(prompts, params, use_tqdm=False)
     return [[choice.text for choice in output.outputs] for output in outputs]
 
 
@@ -93,7 +98,7 @@ def _sample_hf(model_path: str, prompts: list[list[dict]], sampling: Sampling) -
     results: list[list[str]] = []
     for start in range(0, len(prompts), sampling.batch_prompts):
         batch = prompts[start : start + sampling.batch_prompts]
-        texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) for p in batch]
+        texts = [tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True) + sampling.assistant_prefix for p in batch]
         inputs = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
         torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=generator)))  # one seed per batch
         with torch.no_grad():

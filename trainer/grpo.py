@@ -130,14 +130,29 @@ def _new_or_old_name(names: tuple[str, str], value: Any) -> dict[str, Any]:
     return {names[0]: value} if names[0] in fields else {names[1]: value}
 
 
+def primed_template(template: str, prefix: str) -> str:
+    """``template`` that starts the assistant turn with ``prefix`` after its generation prompt
+    (as the LoongRL verl fork's ``qwen_orz_boxed`` template starts it with ``<think>``).
+
+    Idempotent: a saved checkpoint keeps the primed template and the next stage reloads it.
+    >>> primed_template("{{ x }}", "<think>") == primed_template(primed_template("{{ x }}", "<think>"), "<think>")
+    True
+    """
+    suffix = "{%- if add_generation_prompt %}{{- " + repr(prefix) + " }}{%- endif %}"
+    return template if template.endswith(suffix) else template + suffix
+
+
 def build_trainer(model_path: str, reward_name: str, config_kwargs: dict[str, Any], dataset, callbacks=(),
                   eval_dataset=None, drop_equal_groups: bool = False, schedule: tuple[int, int] | None = None,
-                  optimizer_from: str | None = None, progress_name: str = "train"):
+                  optimizer_from: str | None = None, progress_name: str = "train", assistant_prefix: str = ""):
     """A GRPO trainer over ``dataset`` (a ``datasets.Dataset`` of keychain columns).
 
     TRL's ``GRPOTrainer`` with keychain's hooks (``hooks.py``): equal-reward groups dropped,
     one schedule over the run (``schedule`` = steps before this stage, steps of the run),
     optimizer state from ``optimizer_from``. The console shows one progress bar (``console.py``).
+    ``assistant_prefix`` (the recipe's ``model.assistant_prefix``): TRL renders every prompt
+    with ``add_generation_prompt=True``, so the prefix goes into the tokenizer's chat
+    template and every rollout starts after it.
     """
     from trl import GRPOConfig
 
@@ -146,12 +161,19 @@ def build_trainer(model_path: str, reward_name: str, config_kwargs: dict[str, An
     from .rewards import reward_function
 
     quiet_known_warnings()
+    processing_class = None
+    if assistant_prefix:
+        from transformers import AutoTokenizer
+
+        processing_class = AutoTokenizer.from_pretrained(model_path, truncation_side="left", padding_side="left")
+        processing_class.chat_template = primed_template(processing_class.chat_template, assistant_prefix)
     trainer = KeychainGRPOTrainer(
         model=model_path,
         reward_funcs=reward_function(reward_name),
         args=GRPOConfig(**config_kwargs),
         train_dataset=dataset,
         eval_dataset=eval_dataset,
+        processing_class=processing_class,
         callbacks=list(callbacks),
         drop_equal_groups=drop_equal_groups,
         schedule=schedule,

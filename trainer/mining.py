@@ -61,12 +61,13 @@ def mine_stage(recipe, stage, table: pa.Table, model_path: str, run, engine: str
         n=mine.rollouts, max_new_tokens=stage.grpo.max_completion_length,
         temperature=recipe.rollout.temperature, top_p=recipe.rollout.top_p, seed=recipe.seed,
         tensor_parallel_size=recipe.rollout.tensor_parallel_size,
-        max_model_length=recipe.rollout.max_model_length,
+        max_model_length=recipe.rollout.max_model_length, assistant_prefix=recipe.model.assistant_prefix,
     )
     identity = {
         "model": model_path, "reward": recipe.reward.name, "rows": pool.num_rows, "ids_sha256": _ids_digest(pool),
         "rollouts": mine.rollouts, "max_new_tokens": sampling.max_new_tokens,
         "temperature": sampling.temperature, "top_p": sampling.top_p, "seed": sampling.seed,
+        **({"assistant_prefix": sampling.assistant_prefix} if sampling.assistant_prefix else {}),
     }
     config_dir = run.mined(stage.name) / f"mined-{stage.name}"
     version = finished_version(config_dir, identity)

@@ -175,6 +175,7 @@ def _trainer(recipe: Recipe, stage, stage_dir: Path, model_path: str, data: Stag
             model_path, recipe.reward.name, kwargs, dataset, [MetricsLog(stage_dir / "metrics.jsonl", stage.name)],
             eval_dataset=eval_dataset, drop_equal_groups=stage.grpo.drop_equal_groups,
             schedule=recipe.schedule(stage.name), optimizer_from=optimizer_from, progress_name=stage.name,
+            assistant_prefix=recipe.model.assistant_prefix,
         )
     except OSError as error:
         raise ModelError(f"cannot load model {model_path} ({str(error).splitlines()[0]}); check model.path") from error

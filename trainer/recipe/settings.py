@@ -42,6 +42,10 @@ class ModelConfig:
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flash_attention_3"] | None = field(
         default=None, metadata={"hint": ("attention", "attn")}
     )
+    # Text the assistant turn starts with, after the chat template's generation prompt:
+    # "<think>" for rows built with keychain's --preset loongrl (the reference chat template
+    # primes it), empty for the model's own template as it is.
+    assistant_prefix: str = field(default="", metadata={"hint": ("think_prefix", "generation_prefix", "prefix")})
 
     def __post_init__(self) -> None:
         if not self.path:
