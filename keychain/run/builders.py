@@ -82,6 +82,8 @@ def _request(cfg: BuildConfig) -> SourceRequest:
         None if cfg.num is None else cfg.num * cfg.item_lane()[1] if cfg.task in ("keychain", "plain") else cfg.num,
         max(cfg.lengths),
     )
+    if cfg.task == "keychain" and num is not None:  # and a distinct decoy question for every chain (--preset loongrl: 4 per 1K)
+        num = max(num, max(cfg.spec(n).chains for n in cfg.lengths) + 8)
     return SourceRequest(
         split=cfg.split,
         data_files=tuple(Path(f) for f in cfg.data_files),
