@@ -133,17 +133,22 @@ def strip_pairs(text: str, key_format: str, pairs: list[FoundPair] | None = None
 
 
 def check_row(
-    row: dict, counter: TokenCounter | None, template: PromptTemplate, chains_outside_budget: bool = False
+    row: dict, counter: TokenCounter | None, template: PromptTemplate, chains_outside_budget: bool = False,
+    fresh: int | None = None,
 ) -> RowReport:
     """Every check of one row; ``counter=None`` leaves out the fresh token count (the
-    build's own pre-write check, whose count was just taken)."""
+    build's own pre-write check, whose count was just taken); ``fresh`` is that count
+    when it was taken beforehand (verify counts whole prompts in batches)."""
     report = RowReport(str(row.get("id")))
     missing = [name for name in SCHEMA.names if name not in row and name != "context_tokens"]  # new in schema 3
     if missing:
         report.fail("schema", f"missing columns {missing}")
         return report
 
-    fresh = row["n_tokens"] if counter is None else prompt_tokens(counter, row["prompt"], template.assistant_prefix)
+    if counter is None:
+        fresh = row["n_tokens"]
+    elif fresh is None:
+        fresh = prompt_tokens(counter, row["prompt"], template.assistant_prefix)
     if fresh != row["n_tokens"]:
         report.fail("n_tokens_fresh", f"n_tokens {row['n_tokens']} but a fresh count gives {fresh}")
     by_context = row.get("context_tokens") is not None  # padded like the reference scripts

@@ -6,7 +6,9 @@ folder, so any other file fails the version. Every shard path must be a file in 
 folder, and each shard's size, sha256 and row count must match the manifest. Then every
 row of every readable shard goes through ``row_checks.check_row`` (fresh token count,
 chains, gold documents, depths, answers), so a damaged set still reports on the rows
-that can be read.
+that can be read. The fresh count stays independent of the build: every prompt is counted
+whole by the tokenizer itself (never summed from cached pieces), 64 rows per batch, which
+the tokenizer encodes over all cores.
 
 Example: ``verify_folder(Path("data"))`` returns one ``VersionReport`` per finished
 version under ``data``; ``report.ok`` is False when any row or file failed.
@@ -88,8 +90,32 @@ def iter_rows(version: Path, manifest: dict) -> Iterator[dict]:
 
 
 def _shard_rows(file: Path) -> Iterator[dict]:
+    for batch in _shard_batches(file):
+        yield from batch
+
+
+def _shard_batches(file: Path) -> Iterator[list[dict]]:
     for batch in pq.ParquetFile(file).iter_batches(batch_size=64):
-        yield from batch.to_pylist()
+        yield batch.to_pylist()
+
+
+def fresh_counts(rows: list[dict], prefix: str = "") -> list[int | None]:
+    """Each row's prompt (and the assistant turn's ``prefix``) counted whole with its own
+    tokenizer, one batch per tokenizer (``count_prompts`` encodes over all cores); None
+    where a row cannot be counted here (``check_row`` then counts it and says what is wrong)."""
+    counts: list[int | None] = [None] * len(rows)
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if isinstance(row.get("tokenizer"), str) and isinstance(row.get("prompt"), list):
+            groups.setdefault(row["tokenizer"], []).append(i)
+    for name, members in groups.items():
+        try:
+            fresh = load_counter(name).count_prompts([rows[i]["prompt"] for i in members], prefix)
+        except Exception:  # an unloadable tokenizer or a malformed prompt: counted row by row
+            continue
+        for i, count in zip(members, fresh):
+            counts[i] = count
+    return counts
 
 
 def foreign_files(version: Path, manifest: dict) -> list[str]:
@@ -156,10 +182,11 @@ def verify_version(version: Path, on_row=None) -> VersionReport:
             if not file.is_file():
                 continue
         try:  # a damaged shard's readable rows are still checked
-            for row in _shard_rows(file):
-                _check(row, report, template, outside, seen)
-                if on_row:
-                    on_row()
+            for rows in _shard_batches(file):
+                for row, fresh in zip(rows, fresh_counts(rows, template.assistant_prefix)):
+                    _check(row, report, template, outside, seen, fresh)
+                    if on_row:
+                        on_row()
         except (OSError, pa.ArrowException) as error:
             report.file_problems.append(f"{file.name} cannot be read to its end ({type(error).__name__}); its rows before that are checked")
             shard_problems = True
@@ -168,13 +195,13 @@ def verify_version(version: Path, on_row=None) -> VersionReport:
     return report
 
 
-def _check(row: dict, report: VersionReport, template: PromptTemplate, outside: bool, seen: set[str]) -> None:
+def _check(row: dict, report: VersionReport, template: PromptTemplate, outside: bool, seen: set[str], fresh: int | None = None) -> None:
     try:
         counter = load_counter(row.get("tokenizer") or "")
     except KeychainError as error:
         counter = None
         problem = ("n_tokens_fresh", f"cannot load tokenizer {row.get('tokenizer')!r} ({error})")
-    row_report = check_row(row, counter, template, outside)
+    row_report = check_row(row, counter, template, outside, fresh=fresh)
     if counter is None:
         row_report.fail(*problem)
     if row.get("id") in seen:
@@ -201,8 +228,9 @@ def verify_rows(rows: Iterable[dict], template: PromptTemplate | None = None, ch
     """Library entry point for tests: the reports of rows that fail any check."""
     template = template or PromptTemplate()
     failed, seen = [], set()
-    for row in rows:
-        report = check_row(row, load_counter(row["tokenizer"]), template, chains_outside_budget)
+    rows = list(rows)
+    for row, fresh in zip(rows, fresh_counts(rows, template.assistant_prefix)):
+        report = check_row(row, load_counter(row["tokenizer"]), template, chains_outside_budget, fresh=fresh)
         if row["id"] in seen:
             report.fail("unique_id", f"id {row['id']} repeated")
         seen.add(row["id"])

@@ -117,28 +117,27 @@ class HFCounter:
         """The exact text the model reads, generation prompt included."""
         return self.render(messages)
 
-    def count_prompt(self, messages: Sequence[Message]) -> int:
-        if self.render is None:
-            return sum(self.encode_count(message["content"]) for message in messages)
-        # The rendered template already holds the special tokens (<|im_start|>, BOS);
-        # add_special_tokens=False keeps them from being added twice.
-        return self.encode_count(self.render(messages))
+    def count_prompt(self, messages: Sequence[Message], prefix: str = "") -> int:
+        """Tokens of the prompt (and of the assistant turn's ``prefix``), by ``Tokenizer.encode``."""
+        return self.count_prompts([messages], prefix, batch=False)[0]
 
-    def count_prompts(self, prompts: Sequence[Sequence[Message]]) -> list[int]:
-        """``count_prompt`` of each, encoded in one batch over all cores."""
-        encode = self.backend.encode_batch_fast if hasattr(self.backend, "encode_batch_fast") else self.backend.encode_batch
-
-        def encode_many(texts):
-            return [len(encoding) for encoding in encode(texts, add_special_tokens=False)]
-
-        if self.render is None:
-            flat = encode_many([m["content"] for prompt in prompts for m in prompt])
-            sizes, counts, at = [len(p) for p in prompts], [], 0
-            for size in sizes:
-                counts.append(sum(flat[at : at + size]))
-                at += size
-            return counts
-        return encode_many([self.render(prompt) for prompt in prompts])
+    def count_prompts(self, prompts: Sequence[Sequence[Message]], prefix: str = "", batch: bool = True) -> list[int]:
+        """``count_prompt`` of each, encoded in one batch over all cores. With a chat template
+        the rendered text (which holds its special tokens, so none are added) and ``prefix``
+        are one text; without, each message and the prefix count apart."""
+        if batch:
+            encode = self.backend.encode_batch_fast if hasattr(self.backend, "encode_batch_fast") else self.backend.encode_batch
+        else:
+            def encode(texts, add_special_tokens):
+                return [self.backend.encode(text, add_special_tokens=add_special_tokens) for text in texts]
+        if self.render is not None:
+            return [len(e) for e in encode([self.render(prompt) + prefix for prompt in prompts], add_special_tokens=False)]
+        parts = [[m["content"] for m in prompt] + ([prefix] if prefix else []) for prompt in prompts]
+        flat, counts = [len(e) for e in encode([text for texts in parts for text in texts], add_special_tokens=False)], []
+        for texts in parts:
+            counts.append(sum(flat[: len(texts)]))
+            flat = flat[len(texts) :]
+        return counts
 
     def frame(self, messages: Sequence[Message]) -> Frame | None:
         """The template text around the last message's content, or None where the template

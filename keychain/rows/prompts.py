@@ -168,13 +168,10 @@ def prompt_tokens(counter, prompt: list[dict[str, str]], prefix: str = "") -> in
     """Tokens of ``prompt`` as the model reads it, the assistant turn's ``prefix`` included.
 
     With a chat template the prefix follows the rendered generation prompt and is counted
-    with it; otherwise it counts as one more message's content.
+    with it; otherwise it counts as one more message's content. Counted whole by the
+    tokenizer itself (``TokenCounter.count_prompt``), never from cached pieces.
     """
-    if not prefix:
-        return counter.count_prompt(prompt)
-    if getattr(counter, "has_chat_template", False):
-        return counter.count(counter.render_prompt(prompt) + prefix)
-    return counter.count_prompt(prompt) + counter.count(prefix)
+    return counter.count_prompt(prompt, prefix)
 
 
 def prompt_frame(counter, prompt: list[dict[str, str]], prefix: str = ""):

@@ -54,9 +54,9 @@ class TokenCounter(Protocol):
 
     def count_many(self, texts: Sequence[str]) -> list[int]: ...
 
-    def count_prompt(self, messages: Sequence[Message]) -> int: ...
+    def count_prompt(self, messages: Sequence[Message], prefix: str = "") -> int: ...
 
-    def count_prompts(self, prompts: Sequence[Sequence[Message]]) -> list[int]: ...
+    def count_prompts(self, prompts: Sequence[Sequence[Message]], prefix: str = "") -> list[int]: ...
 
     def frame(self, messages: Sequence[Message]) -> Frame | None: ...
 
@@ -86,15 +86,17 @@ class TiktokenCounter:
         encode = self.encoding.encode_ordinary
         return [len(encode(text)) for text in texts]
 
-    def count_prompt(self, messages: Sequence[Message]) -> int:
-        return sum(self.count_message(message) for message in messages)
+    def count_prompt(self, messages: Sequence[Message], prefix: str = "") -> int:
+        """Tokens of each message's content, plus the assistant turn's ``prefix``."""
+        return sum(self.count_message(message) for message in messages) + (self.count(prefix) if prefix else 0)
 
-    def count_prompts(self, prompts: Sequence[Sequence[Message]]) -> list[int]:
+    def count_prompts(self, prompts: Sequence[Sequence[Message]], prefix: str = "") -> list[int]:
         """``count_prompt`` of each; the contents encoded in one batch over all cores."""
         flat = self.encoding.encode_ordinary_batch([m["content"] for prompt in prompts for m in prompt])
+        extra = self.count(prefix) if prefix else 0
         counts, at = [], 0
         for prompt in prompts:
-            counts.append(sum(len(ids) for ids in flat[at : at + len(prompt)]))
+            counts.append(sum(len(ids) for ids in flat[at : at + len(prompt)]) + extra)
             at += len(prompt)
         return counts
 

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from keychain.check.row_checks import check_row, strip_pairs
-from keychain.check.verify import verify_rows
+from keychain.check.verify import fresh_counts, verify_rows
 from keychain.config import BuildConfig
 from keychain.rows.build import RowBuilder
 from keychain.rows.chains import find_pairs, format_pair
@@ -42,6 +42,23 @@ def test_wrong_n_tokens_fails(rows, counter):
     broken = copy.deepcopy(rows[0])
     broken["n_tokens"] -= 1
     assert "n_tokens_fresh" in failed_checks(broken, counter)
+
+
+def test_fresh_counts_are_whole_recounts_taken_in_batches(rows, counter, tiny_source, qwen_tokenizer):
+    from keychain.rows.tokens import load_counter
+
+    qwen = load_counter(qwen_tokenizer)
+    spec = BuildConfig(source="hotpotqa", lengths=(2048,), tokenizer=qwen_tokenizer).spec(2048)
+    qwen_row = RowBuilder(tiny_source, spec, PromptTemplate(), qwen).build(2, tiny_source.items[2])
+    broken = copy.deepcopy(rows[0])
+    broken["prompt"] = "not a list of messages"
+    batch = [*rows, qwen_row, broken]
+    assert fresh_counts(batch) == [counter.count_prompt(rows[0]["prompt"]), counter.count_prompt(rows[1]["prompt"]),
+                                   qwen.count_prompt(qwen_row["prompt"]), None]
+    wrong = copy.deepcopy(qwen_row)
+    wrong["n_tokens"] += 1
+    (report,) = verify_rows([*rows, qwen_row, wrong])
+    assert report.row_id == wrong["id"] and {check for check, _ in report.problems} == {"n_tokens_fresh", "unique_id"}
 
 
 def test_over_budget_and_underfilled_fail(rows, counter):
