@@ -40,11 +40,17 @@ def test_piece_counts_equal_encode_on_real_documents(qwen_tokenizer, shared_data
 def test_texts_the_cache_cannot_reproduce_are_left_to_encode(qwen_tokenizer):
     counter = load_counter(qwen_tokenizer)
     pieces = counter._pieces
-    assert pieces("<|im_start|>user\nhi") is None  # an added token
     assert pieces("cafe\u0301") is None  # not NFC: the normalizer would change it
     assert pieces("\U0001e4d0 script") is None  # outside the blocks both regex engines agree on
-    for text in ("<|im_start|>user\nhi", "cafe\u0301", "\U0001e4d0 script"):
+    for text in ("cafe\u0301", "\U0001e4d0 script"):
         assert counter.count(text) == counter.encode_count(text)
+
+
+def test_added_tokens_are_cut_out_first_and_count_one_each(qwen_tokenizer):
+    counter = load_counter(qwen_tokenizer)
+    for text in ("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", "x<think>\n</think>y", "<|im_end|><|im_end|>", "<|im_"):
+        assert counter._pieces(text) == counter.encode_count(text), text
+    assert counter._pieces("<|im_end|>") == 1
 
 
 def test_the_tiny_gpt2_style_tokenizer_counts_by_pieces_but_sums_nothing(hf_tokenizer):
