@@ -2,7 +2,7 @@
 
 Every build runs as a child process, as a user would: "wall" is its wall time with
 start-up, "cpu" its user+system time (``os.wait4``), "peak" its own ``VmHWM`` and "first"
-the wall time from launch to its first finished row. The floor is measured in this
+the wall time from launch to its first finished row (and the CPU time it took to get there). The floor is measured in this
 process on the rows a build produced: every prompt rendered beforehand (untimed), then
 encoded once with the tokenizer itself (``Tokenizer.encode`` / tiktoken's
 ``encode_ordinary``, one prompt at a time), which is what a build that counts each prompt
@@ -42,7 +42,7 @@ def first_row(self, index, item):
     row = built(self, index, item)
     if not rows_build.__dict__.get("_benchmark_first"):
         rows_build._benchmark_first = True
-        open(first_file, "w").write(repr(time.time()))
+        open(first_file, "w").write(f"{time.time()!r} {time.process_time()!r}")
     return row
 rows_build.RowBuilder.build = first_row
 sys.argv = ["keychain"] + sys.argv[3:]
@@ -59,6 +59,8 @@ class Run:
     first: float | None
     rows: list[dict] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # shard path -> sha256
+    phase: float | None = None  # the build's own "built, N rows ... in S s" (rows and shards, no start-up)
+    first_cpu: float | None = None  # CPU seconds of the child up to its first row
 
 
 def keychain(args: list[str], folder: Path, env: dict | None = None, columns=("n_tokens", "target_len", "tokenizer", "prompt")) -> Run:
@@ -80,11 +82,16 @@ def keychain(args: list[str], folder: Path, env: dict | None = None, columns=("n
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"keychain {' '.join(args)} failed: {log.read_text()[-800:]}")
     peak_mb = (int(peak.read_text()) if peak.is_file() else usage.ru_maxrss) / 1024
-    first_row = float(first.read_text()) - began_clock if first.is_file() else None
+    first_row, first_cpu = (None, None)
+    if first.is_file():
+        clock, cpu = map(float, first.read_text().split())
+        first_row, first_cpu = clock - began_clock, cpu
     shards = sorted(out.rglob("*.parquet")) if out.is_dir() and args[0] == "build" else []
     rows = [row for shard in shards for row in pq.read_table(shard, columns=list(columns)).to_pylist()] if columns else []
     digests = {str(s.relative_to(out)): hashlib.sha256(s.read_bytes()).hexdigest() for s in shards}
-    return Run(wall, usage.ru_utime + usage.ru_stime, peak_mb, first_row, rows, digests)
+    phases = re.findall(r": (?:built|resumed), \d+ rows.*? in ([0-9.]+) s", log.read_text(errors="replace"))
+    phase = sum(map(float, phases)) if phases else None
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak_mb, first_row, rows, digests, phase, first_cpu)
 
 
 def floor(rows: list[dict]) -> float:

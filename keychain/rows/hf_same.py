@@ -7,8 +7,9 @@ Qwen2 model, as ``trainer/tiny.py`` does) is tokenized differently by the model'
 than by the file. The tokens that count are the ones the model sees, so the fast path
 (``hf_tokens.py``) is taken only where it was checked to agree with transformers: same
 normalizer, pre-tokenizer, BPE model and added tokens, same rendered chat template for a
-few probe chats. The check loads transformers once per folder content and transformers
-version and remembers the answer in ``$KEYCHAIN_CACHE`` (default ``~/.cache/keychain``);
+few probe chats. The check loads transformers once per folder (its small files by content,
+``tokenizer.json`` by path, size and modification time) and transformers version, and
+remembers the answer in ``$KEYCHAIN_CACHE`` (default ``~/.cache/keychain``);
 without transformers installed there is nothing to disagree with.
 
 Example: ``same_as_transformers(Path(qwen_dir), backend, render)`` -> ``True`` (remembered).
@@ -48,7 +49,10 @@ def same_as_transformers(folder: Path, backend, render) -> bool:
     for name in _FILES:
         file = folder / name
         if file.is_file():
-            digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
+            stat = file.stat()
+            # Large files (tokenizer.json: megabytes) by path, size and time; the rest by content.
+            body = f"{file.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode() if stat.st_size > 1 << 20 else file.read_bytes()
+            digest.update(name.encode() + b"\0" + body + b"\0")
     marker = cache_dir() / "tokenizers" / f"{digest.hexdigest()[:32]}.json"
     try:
         return bool(json.loads(marker.read_text(encoding="utf-8"))["same"])
