@@ -124,3 +124,29 @@ def write_twowiki_file(source: SourceData, path) -> None:
             "evidences": [["Item", "made by", "Maker"], ["Maker", "uses", item.answers[0]]],
         })
     path.write_text(json.dumps(records), encoding="utf-8")
+
+
+# Characters that stress byte-level pre-tokenizers: letters (and the contraction letters),
+# digits (one per piece in Qwen, runs of three in cl100k), punctuation runs, apostrophes,
+# every kind of white space the patterns tell apart, braces and quotes of KeyChain pairs,
+# accents (precomposed and combining), CJK.
+JUNCTION_ALPHABET = list("abcsdXYZ0195'\".,:;!?{}()-/<>|") + [" ", " ", " ", "\n", "\n", "\t", "\r", "\u00a0", "é", "e\u0301", "漢", "ß"]
+
+
+def fuzz_junctions(count, seed: str, trials: int = 8000) -> int:
+    """Random (left, right) text pairs: wherever ``junction_splits`` accepts the join,
+    ``count(left + right) == count(left) + count(right)``; returns how many were accepted."""
+    from keychain.rows.junctions import junction_splits
+
+    rng = random.Random(seed)
+
+    def text() -> str:
+        return "".join(rng.choice(JUNCTION_ALPHABET) for _ in range(rng.randint(1, 12)))
+
+    checked = 0
+    for _ in range(trials):
+        left, right = text(), text()
+        if junction_splits(left, right):
+            checked += 1
+            assert count(left + right) == count(left) + count(right), (left, right)
+    return checked

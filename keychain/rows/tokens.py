@@ -182,8 +182,8 @@ def _hf_folder(folder: Path, spec: str) -> TokenCounter:
 def _hf_hub(spec: str, choices: str) -> TokenCounter:
     """A Hub id: its tokenizer files from the local cache when offline, else downloaded once.
 
-    The network is checked once (``sources.hub.offline_reason``): offline, the Hub client
-    runs in offline mode, so a missing tokenizer fails in a second, not after retries.
+    The network is checked once (``sources.hub.fetch_hub``): offline, the Hub client runs
+    in offline mode, so a missing tokenizer fails in a second, not after retries.
     """
     try:
         from huggingface_hub import snapshot_download
@@ -194,22 +194,8 @@ def _hf_hub(spec: str, choices: str) -> TokenCounter:
         raise ConfigError(f"--tokenizer {spec} needs huggingface_hub; install it with: pip install 'keychain[hf]'") from error
     except Exception as error:
         raise ConfigError(f"cannot load tokenizer {spec!r}: no such folder and not a Hub id; pass {choices}") from error
-    from ..sources.hub import offline_reason, use_offline_mode
+    from ..sources.hub import fetch_hub
 
-    reason = offline_reason()
-    if reason is not None:
-        use_offline_mode()
-    try:
-        folder = snapshot_download(spec, allow_patterns=TOKENIZER_FILES, local_files_only=reason is not None)
-    except Exception as error:  # the Hub stack raises many types; all mean "could not load"
-        if reason is not None:
-            raise ConfigError(
-                f"cannot load tokenizer {spec!r}: the Hugging Face Hub is offline ({reason}) and it is not "
-                f"in the local cache; pass a local tokenizer folder or cl100k_base (works offline)"
-            ) from error
-        first = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
-        raise ConfigError(
-            f"cannot load tokenizer {spec!r} from the Hugging Face Hub ({type(error).__name__}: {first}); "
-            f"check the id and your access, or pass {choices}"
-        ) from error
+    fix = "pass a local tokenizer folder or cl100k_base (works offline)"
+    folder = fetch_hub(lambda _: snapshot_download(spec, allow_patterns=TOKENIZER_FILES), "", f"tokenizer {spec}", fix)
     return _hf_folder(Path(folder), spec)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from keychain.config import BuildConfig
@@ -13,26 +11,13 @@ from keychain.rows.pad import DocumentCosts
 from keychain.rows.prompts import PromptTemplate
 from keychain.rows.tokens import junction_splits, load_counter
 
-# Characters that stress cl100k's pre-tokenizer: letters, digits, punctuation runs,
-# apostrophes (contractions), several kinds of white space, braces and quotes of pairs.
-ALPHABET = list("abcXYZ019'\".,:;!?{}()-/") + [" ", " ", " ", "\n", "\n", "\t", "\r", "\u00a0", "é", "漢"]
-
-
-def random_text(rng: random.Random, n: int) -> str:
-    return "".join(rng.choice(ALPHABET) for _ in range(n))
+from ..fixtures import fuzz_junctions
 
 
 def test_the_junction_rule_holds_for_cl100k_on_random_text(counter):
     """Wherever junction_splits says so, count(a + b) == count(a) + count(b)."""
     assert counter.additive
-    rng = random.Random("junctions")
-    checked = 0
-    for _ in range(6000):
-        left, right = random_text(rng, rng.randint(1, 12)), random_text(rng, rng.randint(1, 12))
-        if junction_splits(left, right):
-            checked += 1
-            assert counter.count(left + right) == counter.count(left) + counter.count(right), (left, right)
-    assert checked > 500  # the rule accepted enough junctions to mean something
+    assert fuzz_junctions(counter.count, "junctions") > 500  # enough accepted joins to mean something
 
 
 def test_the_rule_refuses_junctions_that_merge(counter):

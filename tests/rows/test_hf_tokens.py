@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from keychain.config import BuildConfig
-from keychain.errors import ConfigError
+from keychain.errors import ConfigError, KeychainError
 from keychain.rows import tokens
 from keychain.rows.build import RowBuilder
 from keychain.rows.hf_same import pipeline
@@ -131,7 +131,7 @@ def test_a_hub_id_offline_fails_at_once_without_touching_the_network(monkeypatch
         monkeypatch.delenv("HF_HUB_OFFLINE")
         monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
         monkeypatch.setenv(variable, "1")
-        with pytest.raises(ConfigError, match=f"offline \\({variable}=1 is set\\).*not in the local cache") as error:
+        with pytest.raises(KeychainError, match=f"offline \\({variable}=1 is set\\).*not in the local cache") as error:
             tokens._hf_hub("nobody/no-such-tokenizer", "a local folder")
         assert "\n" not in str(error.value)
 
@@ -141,7 +141,7 @@ def test_a_hub_id_is_probed_once_when_no_variable_says_offline(monkeypatch):
     for variable in ("KEYCHAIN_OFFLINE", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr("keychain.sources.hub.probe_endpoint", lambda url: probes.append(url) or f"{url} cannot be reached: timed out")
-    with pytest.raises(ConfigError, match="Hub is offline .*cannot be reached: timed out"):
+    with pytest.raises(KeychainError, match="Hub is offline .*cannot be reached: timed out"):
         tokens._hf_hub("nobody/no-such-tokenizer", "a local folder")
     assert len(probes) == 1
 

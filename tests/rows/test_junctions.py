@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from keychain.rows.hf_tokens import prove_tokenizer
@@ -16,16 +14,9 @@ from keychain.rows.junctions import (
 from keychain.rows.pattern import parse
 from keychain.rows.tokens import load_counter
 
+from ..fixtures import fuzz_junctions
+
 LLAMA3 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-# Letters, digits (Qwen: one per piece), punctuation runs, apostrophes of contractions,
-# every kind of white space the patterns distinguish, braces and quotes of pairs, accents.
-ALPHABET = list("abcsdXYZ0195'\".,:;!?{}()-/<>|") + [" ", " ", " ", "\n", "\n", "\t", "\r", "\u00a0", "é", "e\u0301", "漢", "ß"]
-
-
-def random_text(rng: random.Random, n: int) -> str:
-    return "".join(rng.choice(ALPHABET) for _ in range(n))
-
-
 def test_qwen_and_llama3_patterns_are_proven_and_gpt2_is_not():
     assert prove_pattern(QWEN_LIKE).holds
     assert prove_pattern(LLAMA3).holds
@@ -66,16 +57,8 @@ def test_the_real_qwen_tokenizer_is_proven_from_its_tokenizer_json(qwen_tokenize
 
 def test_the_junction_rule_holds_for_qwen_on_random_text(qwen_tokenizer):
     """Wherever junction_splits says so, encode(a + b) has as many tokens as encode(a) + encode(b)."""
-    counter = load_counter(qwen_tokenizer)
-    encode = counter.encode_count  # the tokenizer itself, not cached pieces
-    rng = random.Random("qwen-junctions")
-    checked = 0
-    for _ in range(6000):
-        left, right = random_text(rng, rng.randint(1, 12)), random_text(rng, rng.randint(1, 12))
-        if junction_splits(left, right):
-            checked += 1
-            assert encode(left + right) == encode(left) + encode(right), (left, right)
-    assert checked > 500
+    encode = load_counter(qwen_tokenizer).encode_count  # the tokenizer itself, not cached pieces
+    assert fuzz_junctions(encode, "qwen-junctions") > 500
 
 
 def test_qwen_merges_where_the_rule_refuses(qwen_tokenizer):
