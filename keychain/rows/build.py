@@ -135,14 +135,9 @@ class RowBuilder:
         return prompt_frame(self.counter, prompt, self.template.assistant_prefix) if self._pieces is not None else None
 
     def pair_tokens(self, pair_texts: list[str]) -> list[int]:
-        """Tokens of each pair as written into the context: ``" " + pair`` after a sentence.
-
-        Exact per pair; their sum is the pairs' share of the budget (exact too wherever
-        the tokenizer splits at the pair's edges, see ``exact.py``).
-        """
-        if not pair_texts:
-            return []
-        return self.counter.count_many([" " + text for text in pair_texts])
+        """Tokens of each pair as written into the context (``" " + pair`` after a sentence); their
+        sum is the pairs' share of the budget (exact where the tokenizer splits at the pairs' edges)."""
+        return self.counter.count_many([" " + text for text in pair_texts]) if pair_texts else []
 
     # ---------------------------------------------------------------- private
     def _candidates(self, item: QAItem, rng) -> Iterator[int]:
@@ -226,12 +221,19 @@ class RowBuilder:
             frame.prefix + before, context, ordered, [len(pair_texts[p]) for p in emitted],
             [pair_tokens[p] for p in emitted], after + frame.suffix,
         )
-        n_tokens = frame.fixed + user
-        if self._check_counts:
-            whole = prompt_tokens(self.counter, prompt, self.template.assistant_prefix)
-            if whole != n_tokens:
-                raise AssertionError(f"summed count {n_tokens} != whole count {whole}: a junction rule is wrong")
-        return n_tokens
+        return self._checked(frame.fixed + user, lambda: prompt_tokens(self.counter, prompt, self.template.assistant_prefix))
+
+    def _checked(self, summed: int, whole) -> int:  # ``summed``, compared with ``whole()`` under KEYCHAIN_CHECK_COUNTS
+        if self._check_counts and whole() != summed:
+            raise AssertionError(f"summed count {summed} != whole count {whole()}: a junction rule is wrong")
+        return summed
+
+    def _count_passages(self, context: RenderedContext, ordered: list[int]) -> int:
+        """The passages' exact count alone (padding by context), summed where the tokenizer allows."""
+        if self._pieces is None:  # no summing: counted whole
+            return self.counter.count(context.text)
+        whole = lambda: getattr(self.counter, "encode_count", self.counter.count)(context.text)  # noqa: E731  (the tokenizer itself)
+        return self._checked(self._pieces.count_user("", context, ordered, [], [], ""), whole)
 
     def _render(self, fill: Fill, pair_texts: list[str], pair_tokens: list[int], rng, before: str, after: str,
                 whole: bool = True) -> _Assembly:
@@ -250,7 +252,7 @@ class RowBuilder:
         )
         emitted = [p for slot in sorted(by_slot) for p in by_slot[slot]]
         if not whole:
-            return _Assembly([], context, ordered, emitted, self.counter.count(context.text))
+            return _Assembly([], context, ordered, emitted, self._count_passages(context, ordered))
         prompt = messages(self.template, before + context.text + after)
         n_tokens = self._count(prompt, before, after, context, ordered, emitted, pair_texts, pair_tokens)
         return _Assembly(prompt, context, ordered, emitted, n_tokens)
