@@ -16,6 +16,7 @@ dropped 25% | eval_reward 0.281``
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import warnings
@@ -52,7 +53,8 @@ def quiet_known_warnings() -> None:
 
     logging.disable_progress_bar()  # "Loading weights" and "Writing model shards" bars, per checkpoint
     for pattern, note in KNOWN_WARNINGS:
-        print(f"warning (once): {note}", file=sys.stderr, flush=True)
+        if os.environ.get("RANK", "0") == "0":  # once per launch, not once per process
+            print(f"warning (once): {note}", file=sys.stderr, flush=True)
         warnings.filterwarnings("ignore", message=pattern, category=FutureWarning)
 
 
