@@ -26,7 +26,7 @@ from typing import IO
 from transformers import TrainerCallback
 
 KNOWN_WARNINGS = (  # (message pattern, what to show once instead)
-    (r"`(is_)?gradient_checkpointing(_enable|_disable)?` is deprecated",
+    (r"`(is_gradient_checkpointing|gradient_checkpointing_enable|gradient_checkpointing_disable)` is deprecated",
      "TRL 1.16 calls transformers' deprecated `is_gradient_checkpointing` and `gradient_checkpointing_enable/disable` "
      "around every generation (use `*activation_checkpointing*`); shown once per run, not per generation"),
 )
@@ -35,27 +35,26 @@ _SHOWN = (("reward", "reward", ".3f"), ("kl", "kl", ".4f"), ("frac_groups_droppe
 _ORDER = ("reward", "kl", "seconds", "frac_groups_dropped", "eval_reward")
 
 
-_quieted = False
+_noted = False
 
 
 def quiet_known_warnings() -> None:
-    """Show each known upstream warning once per process, and no loading/saving bars.
+    """Show each known upstream warning once per launch, and no loading/saving bars.
 
     Python's ``"once"`` action does not hold: the registry it keeps is cleared whenever
     a warnings filter changes, which transformers and accelerate do around every
-    checkpoint. So the known warnings are shown here once, then ignored.
+    checkpoint. So the known warnings are noted here once and then ignored (the filter is
+    installed again on every call: ``catch_warnings`` blocks drop filters added inside them).
     """
-    global _quieted
-    if _quieted:
-        return
-    _quieted = True
+    global _noted
     from transformers.utils import logging
 
     logging.disable_progress_bar()  # "Loading weights" and "Writing model shards" bars, per checkpoint
     for pattern, note in KNOWN_WARNINGS:
-        if os.environ.get("RANK", "0") == "0":  # once per launch, not once per process
+        if not _noted and os.environ.get("RANK", "0") == "0":  # once per launch, not once per process
             print(f"warning (once): {note}", file=sys.stderr, flush=True)
         warnings.filterwarnings("ignore", message=pattern, category=FutureWarning)
+    _noted = True
 
 
 class StageProgress(TrainerCallback):
