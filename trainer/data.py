@@ -130,6 +130,28 @@ def _checked(table: pa.Table, shard_set: ShardSet) -> pa.Table:
     return table
 
 
+def numbered(table: pa.Table) -> pa.Table:
+    """``table`` with ``extra_info.index`` numbered 0..n-1, for a shard set drawn from several
+    (verl copies the index into each item's, so it must be unique within a set). The row's
+    own ``config`` and ``config_index`` are kept (a mix row's), else its old index becomes
+    ``config_index``: ``extra_info`` takes keychain's mix layout.
+
+    Example: indices [0, 0, 1] from two configs -> index [0, 1, 2], config_index [0, 0, 1].
+    """
+    from keychain.store.schema import MIX_EXTRA_INFO
+
+    if "extra_info" not in table.column_names:
+        return table
+    old = table.column("extra_info").combine_chunks()
+    names = {field.name for field in old.type}
+    config = old.field("config") if "config" in names else pa.nulls(len(old), pa.string())
+    config_index = old.field("config_index") if "config_index" in names else old.field("index")
+    extra = pa.StructArray.from_arrays(
+        [old.field("split"), pa.array(range(len(old)), pa.int64()), config, config_index], fields=list(MIX_EXTRA_INFO)
+    )
+    return table.set_column(table.schema.get_field_index("extra_info"), pa.field("extra_info", MIX_EXTRA_INFO), extra)
+
+
 def concat(tables: list[pa.Table]) -> pa.Table:
     """Tables with possibly different extra columns, as one (missing values null)."""
     return pa.concat_tables(tables, promote_options="default")

@@ -105,6 +105,9 @@ def write_shard_set(table: pa.Table, config_dir: Path, identity: dict, extra: di
     except OSError as error:
         raise RunError(f"cannot write {config_dir} ({error.strerror}); choose another output folder") from error
     try:
+        from .data import numbered
+
+        table = numbered(table)  # rows of several shard sets: extra_info.index unique again
         pq.write_table(table, staging / SHARD_FILE, compression=COMPRESSION)
         rates = table.column(PASS_RATE).to_pylist() if PASS_RATE in table.column_names else []
         manifest = {

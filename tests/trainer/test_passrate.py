@@ -40,3 +40,15 @@ def test_keep_range_is_the_papers_1_to_6_of_8_filter():
         parse_keep("half")
     with pytest.raises(DataError, match="0 <= LO <= HI <= 1"):
         parse_keep("0.8:0.2")
+
+
+def test_a_shard_set_written_from_several_numbers_extra_info_index_again(tmp_path):
+    import pyarrow.parquet as pq
+
+    from trainer.passrate import SHARD_FILE, write_shard_set
+
+    extra = pa.array([{"split": "train", "index": i} for i in (0, 1, 0)], pa.struct([("split", pa.string()), ("index", pa.int64())]))
+    table = pa.table({"id": ["a-0", "a-1", "b-0"], "extra_info": extra, "pass_rate": [0.5, 0.0, 1.0]})
+    version = write_shard_set(table, tmp_path / "set", {"test": 1})
+    written = pq.read_table(version / SHARD_FILE).column("extra_info").to_pylist()
+    assert [e["index"] for e in written] == [0, 1, 2] and [e["config_index"] for e in written] == [0, 1, 0]
