@@ -14,16 +14,7 @@ from keychain.run import pipeline
 from keychain.run.progress import LineReporter
 from keychain.store.versions import MANIFEST, PROGRESS
 
-from ..fixtures import make_source, write_hotpot_file
-
 CONFIG = "hotpotqa-keychain-4k"
-
-
-@pytest.fixture(scope="module")
-def hotpot_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("data") / "hotpot_invented.json"
-    write_hotpot_file(make_source(n_items=30, n_docs=300), path)
-    return path
 
 
 def run(tmp_path, out, hotpot_file, **settings):

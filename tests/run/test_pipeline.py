@@ -17,15 +17,6 @@ from keychain.run import pipeline
 from keychain.run.progress import LineReporter
 from keychain.store.versions import MANIFEST
 
-from ..fixtures import make_source, write_hotpot_file
-
-
-@pytest.fixture(scope="module")
-def hotpot_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("data") / "hotpot_invented.json"
-    write_hotpot_file(make_source(n_items=30, n_docs=300), path)
-    return path
-
 
 def quiet(tmp_path):
     return LineReporter(open(tmp_path / "progress.log", "w"), interval_s=3600)

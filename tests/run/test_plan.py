@@ -15,15 +15,6 @@ from keychain.run.keep import read_keep_ids
 from keychain.run.progress import LineReporter
 from keychain.store.versions import read_manifest
 
-from ..fixtures import make_source, write_hotpot_file
-
-
-@pytest.fixture(scope="module")
-def hotpot_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("data") / "hotpot_invented.json"
-    write_hotpot_file(make_source(n_items=30, n_docs=300), path)
-    return path
-
 
 def build(tmp_path, out, hotpot_file, **settings):
     settings.setdefault("lengths", (4096,))
