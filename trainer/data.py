@@ -41,6 +41,7 @@ class ShardSet:
     version: Path
     files: tuple[Path, ...]
     rows: int
+    sha256: dict = field(default_factory=dict, compare=False)  # file -> sha256 the manifest records
 
     @property
     def label(self) -> str:
@@ -53,21 +54,30 @@ def _version_number(path: Path) -> int | None:
 
 
 def _read_version(version: Path) -> ShardSet:
+    """The shard set of a finished version, after the cheap checks: every listed file
+    inside the version folder, present, and of the size the manifest records."""
     from keychain.errors import KeychainError
     from keychain.store.versions import shard_file
 
     try:
         manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
-        files = tuple(shard_file(version, shard["file"]) for shard in manifest["shards"])  # never outside the folder
+        entries = [(shard_file(version, shard["file"]), shard.get("bytes"), shard.get("sha256"))  # never outside the folder
+                   for shard in manifest["shards"]]
         rows = int(manifest["counts"]["built"])
     except KeychainError as error:
         raise DataError(str(error)) from error
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DataError(f"{version / MANIFEST} is unreadable ({type(error).__name__}); rebuild {version.parent.name}") from error
-    missing = [f.name for f in files if not f.is_file()]
-    if missing:
-        raise DataError(f"{version}: shard {missing[0]} listed in the manifest is missing; rebuild this config")
-    return ShardSet(version.parent.name, version, files, rows)
+    files, expected = [], {}
+    for path, size, digest in entries:
+        if not path.is_file():
+            raise DataError(f"{version}: shard {path.name} listed in the manifest is missing; rebuild this config")
+        if size is not None and path.stat().st_size != int(size):
+            raise DataError(f"{path}: {path.stat().st_size} bytes, the manifest says {size} (damaged or replaced); "
+                            "rebuild this config")
+        files.append(path)
+        expected[path] = digest
+    return ShardSet(version.parent.name, version, tuple(files), rows, expected)
 
 
 def _latest_complete(config_dir: Path) -> Path | None:
@@ -115,10 +125,16 @@ def read_shard_set(shard_set: ShardSet, columns: list[str] | None = None) -> pa.
     return pa.concat_tables(tables) if tables else pa.table({})
 
 
-def read_rows(path: str | Path) -> tuple[pa.Table, list[ShardSet]]:
+def read_rows(path: str | Path, hashes: bool = True) -> tuple[pa.Table, list[ShardSet]]:
     """All rows of every shard set under ``path``: keychain's columns, plus any others
-    (task columns, ``pass_rate``) null where a set lacks them."""
+    (task columns, ``pass_rate``) null where a set lacks them. Shards are checked against
+    their manifest first (sizes always, sha256 unless ``hashes`` is False)."""
     sets = resolve_shard_sets(path)
+    if hashes:
+        from .shard_check import check_hashes
+
+        for shard_set in sets:
+            check_hashes(shard_set)
     tables = [_checked(read_shard_set(shard_set), shard_set) for shard_set in sets]
     return concat(tables), sets
 
@@ -235,7 +251,7 @@ def load_stage_data(stage, tokenizer: str, seed: int) -> StageData:
     limit = stage.grpo.max_prompt_length
     kept, reports = [], []
     for source in stage.data:
-        table, sets = read_rows(source.path)
+        table, sets = read_rows(source.path, hashes=False)  # verify_stage_shards hashed them
         too_long = 0
         recounted = False
         if limit is not None and table.num_rows:
@@ -270,6 +286,20 @@ def hold_out(table: pa.Table, count: int, seed: str) -> tuple[pa.Table, pa.Table
     held = set(random.Random(seed).sample(range(table.num_rows), count))
     train = [i for i in range(table.num_rows) if i not in held]
     return table.take(pa.array(train, type=pa.int64())), table.take(pa.array(sorted(held), type=pa.int64()))
+
+
+def verify_stage_shards(stage, cache_path: Path, log) -> None:
+    """Check every shard a stage reads against its manifest: sizes, and sha256s hashed
+    once per file version (cached in ``cache_path``, keyed by path, size and mtime)."""
+    from .shard_check import HashCache, check_hashes
+
+    cache = HashCache(cache_path)
+    for source in stage.data:
+        for shard_set in resolve_shard_sets(source.path):
+            check_hashes(shard_set, cache)
+    if cache.hashed:
+        log(f"stage {stage.name}: {cache.hashed} shard(s) match their manifest's sha256")
+    cache.save()
 
 
 def ensure_built(source, command: str, log) -> None:

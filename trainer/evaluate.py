@@ -1,4 +1,4 @@
-"""``trainer eval``: mean pass@1 by ``data_source`` and ``target_len``, as a table, JSON and PNG.
+"""``trainer eval``: mean pass@1 by ``data_source`` and ``target_len``: a table, JSON, PNG and the generations.
 
 pass@1 of a row is the mean reward of its ``n`` sampled completions (its pass rate);
 a group's pass@1 is the mean over its rows. The plot draws accuracy against prompt
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .run_folder import write_json
+from .run.folder import write_json
 
 
 def group_pass_at_1(table: pa.Table, rates: list[float]) -> list[dict]:
@@ -88,11 +88,35 @@ def model_label(model: str, parts: int = 4) -> str:
     return "/".join(Path(model).parts[-parts:])
 
 
-def write_report(groups: list[dict], out: Path, meta: dict) -> tuple[Path, Path]:
-    """``eval.json`` and ``eval.png`` in ``out``."""
+def generation_lines(table: pa.Table, completions: list[list[str]], reward_name: str) -> list[dict]:
+    """One record per row: id, source, length, gold answers, each completion and its reward."""
+    from .rewards import score
+
+    columns = [table.column(name).to_pylist() for name in ("id", "data_source", "target_len", "answers")]
+    records = []
+    for (row_id, source, length, answers), texts in zip(zip(*columns), completions, strict=True):
+        rewards = [score(reward_name, source, text, answers) for text in texts]
+        records.append({"id": row_id, "data_source": source, "target_len": length, "answers": answers,
+                        "pass_rate": sum(rewards) / len(rewards) if rewards else 0.0,
+                        "completions": texts, "rewards": rewards})
+    return records
+
+
+def write_report(groups: list[dict], out: Path, meta: dict, table: pa.Table | None = None,
+                 completions: list[list[str]] | None = None) -> tuple[Path, ...]:
+    """``eval.json``, ``eval.png`` and (with the rows' completions) ``generations.jsonl`` in ``out``."""
+    import json
+
+    from keychain.store.files import write_bytes_atomic
+
     out.mkdir(parents=True, exist_ok=True)
     json_path, png_path = out / "eval.json", out / "eval.png"
     write_json(json_path, {**meta, "groups": groups})
     title = f"pass@1 of {model_label(meta['model'])}\non {model_label(meta['data'])}, {meta['n']} completions per row"
     plot_by_length(groups, png_path, title)
-    return json_path, png_path
+    if table is None or completions is None:
+        return json_path, png_path
+    lines = generation_lines(table, completions, meta["reward"])
+    jsonl = out / "generations.jsonl"
+    write_bytes_atomic(jsonl, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode("utf-8"))
+    return json_path, png_path, jsonl

@@ -71,8 +71,11 @@ def grpo_config_kwargs(recipe, stage, output_dir: str, world_size: int = 1, use_
         "save_strategy": "steps",
         "save_steps": grpo.save_steps,
         "save_total_limit": grpo.save_total_limit,
+        # every sampling setting explicit, none inherited from the model's generation_config.json
         "temperature": rollout.temperature,
         "top_p": rollout.top_p,
+        "top_k": rollout.top_k,
+        "repetition_penalty": 1.0,
         "report_to": list(recipe.report_to) or "none",
         "remove_unused_columns": False,  # the reward reads data_source and answers
         "use_vllm": rollout.engine == "vllm",
@@ -85,16 +88,19 @@ def grpo_config_kwargs(recipe, stage, output_dir: str, world_size: int = 1, use_
         kwargs["max_steps"] = stage.steps
     else:
         kwargs["num_train_epochs"] = stage.epochs
-    if rollout.engine == "vllm":
+    if rollout.engine == "vllm" and rollout.vllm_mode == "colocate":
         kwargs.update(
-            vllm_mode=rollout.vllm_mode,
+            vllm_mode="colocate",
             vllm_tensor_parallel_size=rollout.tensor_parallel_size,
             vllm_gpu_memory_utilization=rollout.gpu_memory_utilization,
             vllm_max_model_length=rollout.max_model_length,
             vllm_enable_sleep_mode=rollout.sleep_mode,
         )
+    elif rollout.engine == "vllm":  # server: TP, memory share, length and sleep are the server's own flags
+        kwargs["vllm_mode"] = "server"
         if rollout.server_url is not None:
             kwargs["vllm_server_base_url"] = rollout.server_url
+    if rollout.engine == "vllm":
         kwargs["vllm_importance_sampling_correction"] = rollout.importance_sampling != "off"
         if rollout.importance_sampling != "off":
             kwargs["vllm_importance_sampling_mode"] = rollout.importance_sampling
@@ -159,6 +165,7 @@ def build_trainer(model_path: str, reward_name: str, config_kwargs: dict[str, An
     from .console import StageProgress, quiet_known_warnings
     from .hooks import KeychainGRPOTrainer
     from .rewards import reward_function
+    from .rollouts.sampling import plain_generation_config
 
     quiet_known_warnings()
     processing_class = None
@@ -179,5 +186,8 @@ def build_trainer(model_path: str, reward_name: str, config_kwargs: dict[str, An
         schedule=schedule,
         optimizer_from=optimizer_from,
     )
+    # transformers fills every sampling field TRL leaves unset (min_p, typical_p, ...) from the
+    # model's generation_config; a plain one keeps the HF rollouts to the recipe's settings
+    trainer.model.generation_config = plain_generation_config(trainer.model.generation_config)
     StageProgress.replace_default(trainer, progress_name)
     return trainer

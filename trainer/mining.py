@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from .errors import DataError
-from .generate import Sampling
 from .passrate import (
     PASS_RATE,
     finished_version,
@@ -27,6 +26,7 @@ from .passrate import (
     with_pass_rates,
     write_shard_set,
 )
+from .rollouts.generate import Sampling
 
 
 @dataclass
@@ -54,27 +54,41 @@ def _ids_digest(table: pa.Table) -> str:
 
 
 def mine_stage(recipe, stage, table: pa.Table, model_path: str, run, engine: str, log) -> tuple[pa.Table, MineReport]:
-    """Rows of ``table`` the model at ``model_path`` does not always solve, and a report."""
-    mine = stage.mine
+    """Rows of ``table`` the model at ``model_path`` does not always solve, and a report.
+
+    Under N processes each pool row is sampled once (``pass_rates`` splits the rows), the
+    main process writes the shard set and every process reads it back.
+    """
+    from .launch.distributed import main_first
+    from .rollouts.progress import RowProgress
+
+    mine, rollout = stage.mine, recipe.rollout
     pool = _pool(table, mine.max_rows, f"{recipe.seed}:{stage.name}:mine")
     sampling = Sampling(
         n=mine.rollouts, max_new_tokens=stage.grpo.max_completion_length,
-        temperature=recipe.rollout.temperature, top_p=recipe.rollout.top_p, seed=recipe.seed,
-        tensor_parallel_size=recipe.rollout.tensor_parallel_size,
-        max_model_length=recipe.rollout.max_model_length, assistant_prefix=recipe.model.assistant_prefix,
+        temperature=rollout.temperature, top_p=rollout.top_p, top_k=rollout.top_k, seed=recipe.seed,
+        tensor_parallel_size=rollout.tensor_parallel_size, gpu_memory_utilization=rollout.gpu_memory_utilization,
+        max_model_length=rollout.max_model_length, server_url=rollout.server_url,
+        assistant_prefix=recipe.model.assistant_prefix,
     )
     identity = {
         "model": model_path, "reward": recipe.reward.name, "rows": pool.num_rows, "ids_sha256": _ids_digest(pool),
         "rollouts": mine.rollouts, "max_new_tokens": sampling.max_new_tokens,
-        "temperature": sampling.temperature, "top_p": sampling.top_p, "seed": sampling.seed,
+        "temperature": sampling.temperature, "top_p": sampling.top_p, "top_k": sampling.top_k, "seed": sampling.seed,
         **({"assistant_prefix": sampling.assistant_prefix} if sampling.assistant_prefix else {}),
     }
     config_dir = run.mined(stage.name) / f"mined-{stage.name}"
-    version = finished_version(config_dir, identity)
+    version = main_first(lambda: finished_version(config_dir, identity))  # one answer for every process
     if version is None:
         log(f"stage {stage.name}: mining {pool.num_rows} rows x {mine.rollouts} rollouts with {model_path}")
-        rates, _ = pass_rates(model_path, pool, sampling, recipe.reward.name, engine)
-        version = write_shard_set(with_pass_rates(pool, rates), config_dir, identity, {"stage": stage.name})
+        if engine == "server":  # the server holds the base model: give it the stage's start model
+            from .rollouts.vllm_engine import push_weights
+
+            main_first(lambda: push_weights(model_path, sampling))
+        with RowProgress(f"stage {stage.name}: mining", pool.num_rows, mine.rollouts) as advance:
+            rates, _ = pass_rates(model_path, pool, sampling, recipe.reward.name, engine, progress=advance)
+        scored = with_pass_rates(pool, rates)
+        version = main_first(lambda: write_shard_set(scored, config_dir, identity, {"stage": stage.name}))
     from .data import read_rows
 
     mined, _ = read_rows(version)

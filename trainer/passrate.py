@@ -15,6 +15,7 @@ Example: rewards [[1, 0, 1, 1], [0, 0, 0, 0]] -> pass rates [0.75, 0.0];
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -24,8 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import DataError, RunError
-from .generate import Engine, Sampling, sample_completions
 from .rewards import score
+from .rollouts.generate import Engine, Progress, Sampling, sample_completions
 
 PASS_RATE = "pass_rate"
 SHARD_FILE = "train-00000-of-00001.parquet"
@@ -41,9 +42,25 @@ def row_pass_rates(table: pa.Table, completions: list[list[str]], reward_name: s
     ]
 
 
-def pass_rates(model_path: str, table: pa.Table, sampling: Sampling, reward_name: str, engine: Engine = "auto") -> tuple[list[float], list[list[str]]]:
-    """Sample ``sampling.n`` completions per row of ``table`` and score them."""
-    completions = sample_completions(model_path, table.column("prompt").to_pylist(), sampling, engine)
+def pass_rates(model_path: str, table: pa.Table, sampling: Sampling, reward_name: str, engine: Engine = "auto",
+               progress: Progress | None = None) -> tuple[list[float], list[list[str]]]:
+    """Sample ``sampling.n`` completions per row of ``table`` and score them.
+
+    Under a launcher with N processes each row is generated exactly once: process r
+    samples rows r, r+N, ... (a vLLM tensor-parallel group shares one share), and every
+    process gets all rows' completions back in row order.
+    """
+    from .launch.distributed import gather_rows, my_share, rank, world_size
+    from .rollouts.generate import pick_engine
+
+    chosen = pick_engine(engine)
+    group = sampling.tensor_parallel_size if chosen == "vllm" else 1
+    parts = max(1, world_size() // group)
+    share = my_share(table.num_rows, parts, rank() // group)
+    prompts, ids = table.column("prompt").to_pylist(), table.column("id").to_pylist()
+    mine = sample_completions(model_path, [prompts[i] for i in share], sampling, chosen,
+                              keys=[ids[i] for i in share], progress=progress)
+    completions = gather_rows(table.num_rows, mine, parts, group)
     return row_pass_rates(table, completions, reward_name), completions
 
 
@@ -110,10 +127,12 @@ def write_shard_set(table: pa.Table, config_dir: Path, identity: dict, extra: di
         table = numbered(table)  # rows of several shard sets: extra_info.index unique again
         pq.write_table(table, staging / SHARD_FILE, compression=COMPRESSION)
         rates = table.column(PASS_RATE).to_pylist() if PASS_RATE in table.column_names else []
+        shard = {"file": SHARD_FILE, "rows": table.num_rows, "bytes": (staging / SHARD_FILE).stat().st_size,
+                 "sha256": hashlib.sha256((staging / SHARD_FILE).read_bytes()).hexdigest()}
         manifest = {
             "identity": identity,
             "counts": {"built": table.num_rows},
-            "shards": [{"file": SHARD_FILE, "rows": table.num_rows}],
+            "shards": [shard],
             "pass_rate": {"mean": sum(rates) / len(rates) if rates else None},
             **(extra or {}),
         }

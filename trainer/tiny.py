@@ -134,7 +134,7 @@ def create_tiny_model(folder: str | os.PathLike, seed: int = 0) -> Path:
         raise ModelError(f"{folder} exists and is not a tiny model made by trainer; choose another model.path")
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     except OSError as error:
         raise ModelError(f"cannot create {folder} ({error.strerror}); choose another model.path") from error
     try:

@@ -46,7 +46,7 @@ def test_vllm_paths_run_only_where_vllm_and_a_gpu_exist(tmp_path):
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         pytest.skip("no CUDA GPU")
-    from trainer.generate import Sampling, sample_completions
+    from trainer.rollouts.generate import Sampling, sample_completions
     from trainer.tiny import create_tiny_model
 
     model = create_tiny_model(tmp_path / "tiny")

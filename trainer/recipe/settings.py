@@ -63,6 +63,7 @@ class RolloutConfig:
     server_url: str | None = field(default=None, metadata={"hint": ("vllm_server_base_url", "base_url")})  # server mode
     temperature: float = 1.0
     top_p: float = 1.0
+    top_k: int = 0  # 0 = off; every engine samples with exactly these three, nothing from the model folder
     # vLLM rollouts only: TRL's correction for the gap between vLLM's and the trainer's
     # token probabilities, weighting each token (token_*) or completion (sequence_*) by
     # trainer/vLLM probability ratios, truncated at the cap (*_truncate) or zeroed beyond it
@@ -88,6 +89,8 @@ class RolloutConfig:
             raise RecipeError(f"temperature: must be above 0 (GRPO needs varied samples), got {self.temperature}")
         if not 0.0 < self.top_p <= 1.0:
             raise RecipeError(f"top_p: must lie in (0, 1], got {self.top_p}")
+        if self.top_k < 0:
+            raise RecipeError(f"top_k: 0 (off) or a positive number of tokens, got {self.top_k}")
         if self.importance_sampling_cap <= 1.0:
             raise RecipeError(f"importance_sampling_cap: a ratio above 1, got {self.importance_sampling_cap}")
         if self.server_url is not None and self.vllm_mode != "server":
