@@ -152,7 +152,7 @@ def _sample(model, table, sampling, reward, engine, label):
 @app.command()
 def passrate(
     model: str = MODEL, data: Path = DATA,
-    n: int = typer.Option(8, "--n", help="Completions per row."),
+    n: int = typer.Option(8, "--n", "-n", help="Completions per row (-n under torchrun, which takes --n for its own)."),
     keep: Optional[str] = typer.Option(None, "--keep", help="Keep rows with pass rate in LO:HI, e.g. 1/8:6/8."),
     out: Path = typer.Option(Path("passrate"), "--out", help="Output folder for the shard set with pass_rate."),
     reward: str = REWARD, max_new_tokens: int = MAX_NEW_TOKENS, temperature: float = TEMPERATURE, top_p: float = TOP_P,
@@ -212,7 +212,7 @@ def _passrate_short(model, data: Path, source, split, n, keep, out: Path, reward
 @app.command("eval")
 def evaluate(
     model: str = MODEL, data: Path = DATA,
-    n: int = typer.Option(4, "--n", help="Completions per row."),
+    n: int = typer.Option(4, "--n", "-n", help="Completions per row (-n under torchrun, which takes --n for its own)."),
     out: Path = typer.Option(Path("eval"), "--out", help="Folder for eval.json, eval.png and generations.jsonl."),
     reward: str = REWARD, max_new_tokens: int = MAX_NEW_TOKENS, temperature: float = TEMPERATURE, top_p: float = TOP_P,
     top_k: int = TOP_K, seed: int = SEED, rows: Optional[int] = ROWS, engine: str = ENGINE, tp: int = TP,

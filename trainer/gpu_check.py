@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     print("gpu-check: vLLM rollouts and mining" if use_vllm else f"gpu-check: vLLM parts skipped ({problem}); rollouts use transformers", flush=True)
     model = build_model(out / "model", size) if not (out / "model" / "config.json").is_file() else out / "model"
     shape = load_shape(str(model))
-    print(f"gpu-check: random Qwen2, {shape.parameters / 1e6:.0f}M parameters, {size.prompt} prompts", flush=True)
+    print(f"gpu-check: random Qwen2, {shape.parameters / 1e6:.1f}M parameters, {size.prompt} prompts", flush=True)
     resolved = parse_recipe(recipe(out, size, cpu=args.cpu_smoke, vllm=use_vllm))
     if gpus:
         torch.cuda.reset_peak_memory_stats()

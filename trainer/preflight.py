@@ -149,7 +149,8 @@ def _memory(report: Report, recipe, launch: Launch, gpus: list[Gpu]) -> None:
 
     shape = load_shape(recipe.model.path)
     if shape is None:
-        report.add("memory", "warn", "no estimate: the model's config.json is not available here yet")
+        tiny = recipe.model.create_tiny  # made by the run itself; a few MB
+        report.add("memory", "ok" if tiny else "warn", "no estimate: the model's config.json is not available here yet")
         return
     rollout = recipe.rollout
     stage = max(recipe.stages, key=lambda s: (s.grpo.per_device_batch_size, s.grpo.max_prompt_length or 0))
@@ -187,8 +188,7 @@ def collect(recipe, launch: Launch | None = None, gpus: list[Gpu] | None = None)
     _packages(report, recipe, launch, gpus)
     _model(report, recipe)
     _batch(report, recipe, launch)
-    if not report.failures:
-        _memory(report, recipe, launch, gpus)
+    _memory(report, recipe, launch, gpus)
     return report
 
 

@@ -27,6 +27,19 @@ def test_eval_prints_pass_at_1_by_source_and_length(tiny_run, tmp_path):
     report = json.loads((tmp_path / "eval" / "eval.json").read_text())
     assert sum(group["rows"] for group in report["groups"]) == 6
     assert (tmp_path / "eval" / "eval.png").stat().st_size > 0
+    generations = [json.loads(line) for line in (tmp_path / "eval" / "generations.jsonl").read_text().splitlines()]
+    assert len(generations) == 6 and all(len(g["completions"]) == len(g["rewards"]) == 2 for g in generations)
+    assert "eval: 6/6 rows" in result.stderr  # the progress display's last line
+
+
+def test_eval_with_temperature_0_is_greedy(tiny_run, tmp_path):
+    run_dir, _, _ = tiny_run
+    args = ["eval", "--model", str(run_dir / "stages" / "stage2" / "final"), "--data", str(run_dir / "data"), "--n", "2",
+            "--max-new-tokens", "6", "--rows", "2", "--engine", "hf", "--temperature", "0", "--out", str(tmp_path / "eval")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    generations = [json.loads(line) for line in (tmp_path / "eval" / "generations.jsonl").read_text().splitlines()]
+    assert all(g["completions"][0] == g["completions"][1] for g in generations)
 
 
 def test_passrate_keeps_rows_in_range_as_a_shard_set(tiny_run, tmp_path):

@@ -2,51 +2,37 @@
 
 ``model_problem(name)`` answers before anything loads: a local folder must hold a
 ``config.json``; a Hub id is fine when it is in the local cache, else the Hub is probed
-once (one TCP connection, a few seconds at most) and asked once whether the repository
-exists. Offline (``HF_HUB_OFFLINE=1``, ``KEYCHAIN_OFFLINE=1``, or no route to the Hub) a
-missing model is one line at once, not transformers' minute of retries; a cached model
-switches huggingface_hub to offline mode, so loading it makes no network call.
+once (keychain's one 3-second probe) and asked once whether the repository exists.
+Offline (``HF_HUB_OFFLINE=1``, ``KEYCHAIN_OFFLINE=1``, or no answer from the Hub) a missing
+model is one line at once, not transformers' minute of retries; a cached model switches
+huggingface_hub to offline mode, so loading it makes no network call.
 
 Example: ``model_problem("nope")`` offline -> ``"model nope: not a local folder and not in
-the Hugging Face cache, and the Hub cannot be reached (offline); ..."``.
+the Hugging Face cache, and the Hub is offline (KEYCHAIN_OFFLINE=1 is set); ..."``.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import socket
 from pathlib import Path
-from urllib.parse import urlparse
 
-PROBE_TIMEOUT_S = 3.0
 INFO_TIMEOUT_S = 10.0
 
 
-def offline_requested() -> bool:
-    return any(os.environ.get(name, "") not in ("", "0") for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "KEYCHAIN_OFFLINE"))
-
-
 @functools.lru_cache(maxsize=1)
-def hub_reachable() -> bool:
-    """One TCP connection to the Hub endpoint (``HF_ENDPOINT`` respected)."""
-    from huggingface_hub import constants
+def offline() -> str | None:
+    """Why the Hub cannot be used (an offline variable, or no answer to one 3 s probe), asked
+    once per process; None when it can (``keychain.sources.hub`` decides, as for data)."""
+    from keychain.sources.hub import offline_reason
 
-    url = urlparse(constants.ENDPOINT)
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((url.hostname, port), timeout=PROBE_TIMEOUT_S):
-            return True
-    except OSError:
-        return False
+    return offline_reason()
 
 
 def go_offline() -> None:
     """Make huggingface_hub (and transformers through it) use the cache only."""
-    from huggingface_hub import constants
+    from keychain.sources.hub import use_offline_mode
 
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    constants.HF_HUB_OFFLINE = True
+    use_offline_mode()
 
 
 def looks_like_path(name: str) -> bool:
@@ -80,13 +66,12 @@ def model_problem(name: str, what: str = "model") -> str | None:
     except HFValidationError:
         return f"{what} {name}: neither a local folder nor a Hugging Face model id (like Qwen/Qwen2.5-7B-Instruct); check it"
     if cached_file(name) is not None:
-        if offline_requested() or not hub_reachable():
+        if offline() is not None:
             go_offline()  # load from the cache without a network call
         return None
-    if offline_requested() or not hub_reachable():
-        why = "offline mode is on (HF_HUB_OFFLINE / KEYCHAIN_OFFLINE)" if offline_requested() else "the Hub cannot be reached (offline)"
-        return (f"{what} {name}: not a local folder and not in the Hugging Face cache, and {why}; "
-                f"download it where there is network (hf download {name}) or give a local folder")
+    if offline() is not None:
+        return (f"{what} {name}: not a local folder and not in the Hugging Face cache, and the Hub is offline "
+                f"({offline()}); download it where there is network (hf download {name}) or give a local folder")
     return _hub_problem(name, what)
 
 

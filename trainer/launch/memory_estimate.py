@@ -117,11 +117,11 @@ def load_shape(model: str) -> Shape | None:
     import json
     from pathlib import Path
 
-    from .hub import cached_file, hub_reachable, offline_requested
+    from .hub import cached_file, looks_like_path, offline
 
     path = Path(model).expanduser() / "config.json"
     found = path if path.is_file() else cached_file(model)
-    if found is None and not path.parent.exists() and not offline_requested() and hub_reachable():
+    if found is None and not looks_like_path(model) and offline() is None:
         from huggingface_hub import hf_hub_download
 
         try:

@@ -5,7 +5,8 @@ and drops a last partial batch, so one pass over ``rows`` rows is
 ``rows // prompts_per_step`` generation batches, each giving ``num_iterations`` optimizer
 steps. A stage with ``steps: N`` trains N steps (passing over its rows as often as
 needed); one with ``epochs: E`` trains ``ceil(E * steps per pass)``. A stage whose rows do
-not fill one generation batch would train 0 steps: that is an error naming the counts.
+not fill one generation batch would train 0 steps (any number of epochs of nothing): that
+is an error naming the counts.
 
 Example: 100 rows, 8 prompts per step, epochs 1.5 -> 12 batches per pass -> 18 steps
 (``stage_steps`` of such a stage == 18).
@@ -33,10 +34,4 @@ def stage_steps(stage, rows: int) -> int:
         )
     if stage.steps is not None:
         return stage.steps
-    steps = math.ceil(stage.epochs * per_pass - 1e-9)
-    if steps == 0:
-        raise DataError(
-            f"stage {stage.name}: epochs {stage.epochs} of {rows} rows at {grpo.prompts_per_step} prompts per step is "
-            f"0 steps ({per_pass} per pass over the data); raise epochs or give it more rows"
-        )
-    return steps
+    return math.ceil(stage.epochs * per_pass - 1e-9)  # at least 1: epochs > 0 and per_pass >= 1
