@@ -62,7 +62,9 @@ def test_the_readmes_server_mode_launch_passes_and_the_old_one_does_not(tmp_path
     assert not [f for f in good.failures if f.check not in ("vllm", "deepspeed")]  # absent on this machine
     assert _by_check(good)["batch"].detail.endswith("= 2 per pass x 4 processes x 512 accumulation")
     recipe = _7b(tmp_path, "rollout.vllm_mode=server")
-    assert server_command(recipe).endswith("--tensor_parallel_size 1 --gpu_memory_utilization 0.35 --max_model_len 20480")
+    rollout = recipe.rollout
+    assert server_command(recipe).endswith(f"--tensor_parallel_size {rollout.tensor_parallel_size} --gpu_memory_utilization "
+                                           f"{rollout.gpu_memory_utilization} --max_model_len {rollout.max_model_length}")
     kwargs = grpo_config_kwargs(recipe, recipe.stages[0], str(tmp_path), world_size=4)
     assert kwargs["vllm_mode"] == "server" and not {k for k in kwargs if k.startswith("vllm_") and k != "vllm_mode"}
     old = collect(_7b(tmp_path, "rollout.vllm_mode=server", "grpo.per_device_batch_size=4"), Launch(6, 6), H100[:6])
@@ -77,8 +79,9 @@ def test_more_processes_than_gpus_or_a_tp_size_that_does_not_divide_them_fails(t
 
 
 def test_a_vllm_share_too_small_for_the_weights_fails(tmp_path):
-    report = collect(_7b(tmp_path, "rollout.gpu_memory_utilization=0.1"), Launch(8, 8, "deepspeed"), H100)
-    assert "cannot hold the weights and one 20480-token sequence" in _by_check(report)["memory"].detail
+    recipe = _7b(tmp_path, "rollout.gpu_memory_utilization=0.1")
+    report = collect(recipe, Launch(8, 8, "deepspeed"), H100)
+    assert f"cannot hold the weights and one {recipe.rollout.max_model_length}-token sequence" in _by_check(report)["memory"].detail
 
 
 def test_memory_estimate_known_answers():
