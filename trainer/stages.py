@@ -26,12 +26,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .data import TRAIN_COLUMNS, StageData, ensure_built, hold_out, load_stage_data, verify_stage_shards
+from .data import (
+    TRAIN_COLUMNS,
+    StageData,
+    ensure_built,
+    hold_out,
+    load_stage_data,
+    verify_stage_shards,
+)
 from .errors import ModelError
 from .launch.distributed import barrier, is_main, main_first, setup, world_size
 from .recipe import Recipe, recipe_to_dict
 from .run.finals import finish_from_checkpoint, save_final, trim_metrics
-from .run.folder import RunFolder, checkpoint_state, last_complete_checkpoint, write_json
+from .run.folder import (
+    RunFolder,
+    checkpoint_state,
+    last_complete_checkpoint,
+    write_json,
+)
 from .run.steps import stage_steps
 
 Log = Callable[[str], None]
