@@ -63,7 +63,6 @@ def run_recipe(recipe: Recipe, command: str = "trainer run", log: Log = _print, 
     """Run every unfinished stage of ``recipe``; return the per-stage summaries."""
     from .console import quiet_known_warnings
 
-    quiet_known_warnings()
     setup()
     log = log if is_main() else (lambda line: None)
     if check:
@@ -73,6 +72,7 @@ def run_recipe(recipe: Recipe, command: str = "trainer run", log: Log = _print, 
     run = RunFolder(recipe.output_dir)
     with contextlib.ExitStack() as owned:
         main_first(lambda: _prepare(recipe, run, command, owned, log))
+        quiet_known_warnings()  # after the checks, so a refused start stays one line
         start = Start(recipe.model.path)
         summaries = []
         for stage in recipe.stages:
@@ -146,7 +146,8 @@ def run_stage(recipe: Recipe, stage, run: RunFolder, start: Start, log: Log) -> 
         done = _best(stage_dir, state) if eval_table is not None else resume
         log(f"stage {stage.name}: {resume.name} already holds all {target} steps; saving {done.name} as final/")
         final = main_first(lambda: finish_from_checkpoint(done, run.final(stage.name)))
-        history, steps, best = state.get("log_history", []), state["global_step"], str(done)
+        history, steps = state.get("log_history", []), state["global_step"]
+        best = str(done) if eval_table is not None else None
         best_step, best_metric = state.get("best_global_step"), state.get("best_metric")
     else:
         trainer = _trainer(recipe, stage, stage_dir, model_path, data, eval_table, optimizer_from, log)

@@ -87,7 +87,7 @@ def test_a_kill_after_the_last_checkpoint_trains_no_extra_step(tiny_run, tmp_pat
     lines = []
     summaries = run_recipe(parse_recipe(raw), log=lines.append)
     assert summaries[0]["steps"] == 2
-    assert "stage warmup: checkpoint-2 already holds all 2 steps; saving it as final/" in lines
+    assert "stage warmup: checkpoint-2 already holds all 2 steps; saving checkpoint-2 as final/" in lines
     stage = run_dir / "stages" / "warmup"
     assert not (stage / "checkpoint-3").exists() and (stage / "metrics.jsonl").read_text() == metrics
     assert (stage / "final" / "model.safetensors").read_bytes() == (stage / "checkpoint-2" / "model.safetensors").read_bytes()

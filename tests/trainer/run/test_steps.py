@@ -11,6 +11,7 @@ from trainer.run.steps import stage_steps, steps_per_pass
 
 def _stage(**stage):
     recipe = parse_recipe({"model": {"path": "m"}, "grpo": {"prompts_per_step": 8, "group_size": 2},
+                           "stage_schedule": "restart",  # epochs stages (continue needs steps)
                            "stages": [{"name": "s", "data": [{"path": "/d"}], **stage}]}, output_dir="/tmp/r")
     return recipe.stages[0]
 
