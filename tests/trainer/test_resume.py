@@ -91,3 +91,11 @@ def test_a_kill_after_the_last_checkpoint_trains_no_extra_step(tiny_run, tmp_pat
     stage = run_dir / "stages" / "warmup"
     assert not (stage / "checkpoint-3").exists() and (stage / "metrics.jsonl").read_text() == metrics
     assert (stage / "final" / "model.safetensors").read_bytes() == (stage / "checkpoint-2" / "model.safetensors").read_bytes()
+
+
+def test_with_eval_rows_a_finished_stage_takes_its_best_checkpoint_as_final(tmp_path):
+    from trainer.stages import _best
+
+    state = {"global_step": 6, "best_model_checkpoint": "/elsewhere/stages/s/checkpoint-4"}
+    assert _best(tmp_path, state) == tmp_path / "checkpoint-4"  # named by the folder the run holds now
+    assert _best(tmp_path, {"global_step": 6, "best_model_checkpoint": None}) == tmp_path / "checkpoint-6"
