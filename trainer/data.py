@@ -251,7 +251,7 @@ def load_stage_data(stage, tokenizer: str, seed: int) -> StageData:
     limit = stage.grpo.max_prompt_length
     kept, reports = [], []
     for source in stage.data:
-        table, sets = read_rows(source.path, hashes=False)  # verify_stage_shards hashed them
+        table, sets = read_rows(source.path, hashes=False)  # the stage's shard_check hashed them
         too_long = 0
         recounted = False
         if limit is not None and table.num_rows:
@@ -286,20 +286,6 @@ def hold_out(table: pa.Table, count: int, seed: str) -> tuple[pa.Table, pa.Table
     held = set(random.Random(seed).sample(range(table.num_rows), count))
     train = [i for i in range(table.num_rows) if i not in held]
     return table.take(pa.array(train, type=pa.int64())), table.take(pa.array(sorted(held), type=pa.int64()))
-
-
-def verify_stage_shards(stage, cache_path: Path, log) -> None:
-    """Check every shard a stage reads against its manifest: sizes, and sha256s hashed
-    once per file version (cached in ``cache_path``, keyed by path, size and mtime)."""
-    from .shard_check import HashCache, check_hashes
-
-    cache = HashCache(cache_path)
-    for source in stage.data:
-        for shard_set in resolve_shard_sets(source.path):
-            check_hashes(shard_set, cache)
-    if cache.hashed:
-        log(f"stage {stage.name}: {cache.hashed} shard(s) match their manifest's sha256")
-    cache.save()
 
 
 def ensure_built(source, command: str, log) -> None:

@@ -61,3 +61,14 @@ def check_hashes(shard_set, cache: HashCache | None = None) -> None:
         if actual != digest:
             raise DataError(f"{path}: sha256 {actual[:12]}... differs from the manifest's {digest[:12]}... "
                             "(damaged or replaced); rebuild this config (keychain verify shows the damage)")
+
+
+def verify_shard_sets(stage_name: str, shard_sets, cache_path: Path, log) -> None:
+    """Check every shard a stage reads against its manifest: sizes (when the sets were
+    resolved), and sha256s hashed once per file version (cached in ``cache_path``)."""
+    cache = HashCache(cache_path)
+    for shard_set in shard_sets:
+        check_hashes(shard_set, cache)
+    if cache.hashed:
+        log(f"stage {stage_name}: {cache.hashed} shard(s) match their manifest's sha256")
+    cache.save()

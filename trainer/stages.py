@@ -32,7 +32,7 @@ from .data import (
     ensure_built,
     hold_out,
     load_stage_data,
-    verify_stage_shards,
+    resolve_shard_sets,
 )
 from .errors import ModelError
 from .launch.distributed import barrier, is_main, main_first, setup, world_size
@@ -45,6 +45,7 @@ from .run.folder import (
     write_json,
 )
 from .run.steps import stage_steps
+from .shard_check import verify_shard_sets
 
 Log = Callable[[str], None]
 
@@ -115,7 +116,8 @@ def run_stage(recipe: Recipe, stage, run: RunFolder, start: Start, log: Log) -> 
     started = time.perf_counter()
     stage_dir = run.stage_dir(stage.name)
     model_path = start.model
-    main_first(lambda: verify_stage_shards(stage, run.root / ".cache" / "shard-sha256.json", log))
+    main_first(lambda: verify_shard_sets(stage.name, [found for source in stage.data for found in resolve_shard_sets(source.path)],
+                                         run.root / ".cache" / "shard-sha256.json", log))
     data = load_stage_data(stage, tokenizer=recipe.model.path, seed=recipe.seed)  # stages keep the tokenizer
     for source in data.sources:
         log(f"stage {stage.name}: {source.line()}")

@@ -10,9 +10,10 @@ import sys
 
 import pytest
 
-from trainer.data import read_rows, verify_stage_shards
+from trainer.data import read_rows, resolve_shard_sets
 from trainer.errors import DataError
 from trainer.recipe import load_recipe
+from trainer.shard_check import verify_shard_sets
 
 from .conftest import RECIPES
 
@@ -29,16 +30,21 @@ def test_a_flipped_byte_stops_the_stage_and_hashes_are_cached_by_mtime(tiny_run,
     stage = load_recipe(RECIPES / "tiny.yaml", output_dir=str(tmp_path)).stages[1]  # reads both shard sets
     cache = tmp_path / "cache.json"
     lines = []
-    verify_stage_shards(stage, cache, lines.append)
+
+    def verify():
+        verify_shard_sets(stage.name, [found for source in stage.data for found in resolve_shard_sets(source.path)],
+                          cache, lines.append)
+
+    verify()
     assert lines == ["stage stage1: 2 shard(s) match their manifest's sha256"]
-    verify_stage_shards(stage, cache, lines.append)
+    verify()
     assert len(lines) == 1  # second start: nothing hashed again
     shard = data / SHARD
     blob = bytearray(shard.read_bytes())
     blob[len(blob) // 2] ^= 0xFF  # same size, other content, newer mtime
     shard.write_bytes(bytes(blob))
     with pytest.raises(DataError, match=r"train-00000-of-00001.parquet: sha256 \w+\.\.\. differs from the manifest's"):
-        verify_stage_shards(stage, cache, lines.append)
+        verify()
 
 
 def test_a_shard_of_another_size_or_outside_its_folder_is_refused(tiny_run, tmp_path):
