@@ -61,6 +61,28 @@ def read_json(path: Path) -> Any | None:
         raise RunError(f"{path} is unreadable ({type(error).__name__}); delete it to redo that step") from error
 
 
+def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+    """``{"a.b[0].c": leaf}`` of nested dicts and lists."""
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _leaves(item, f"{path}.{key}" if path else str(key)).items()}
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in _leaves(item, f"{path}[{i}]").items()}
+    return {path: value}
+
+
+def recipe_changes(old: Any, new: Any, most: int = 3) -> str:
+    """The settings that differ, by key path: ``"seed: 0 -> 1"``, at most ``most`` of them named.
+
+    >>> recipe_changes({"seed": 0, "grpo": {"lr": 1}}, {"seed": 1, "grpo": {"lr": 2}})
+    'grpo.lr: 1 -> 2, seed: 0 -> 1'
+    """
+    before, after = _leaves(old), _leaves(new)
+    changed = [f"{key}: {before.get(key, '(none)')} -> {after.get(key, '(none)')}"
+               for key in sorted(set(before) | set(after)) if before.get(key, "(none)") != after.get(key, "(none)")]
+    more = f" and {len(changed) - most} more" if len(changed) > most else ""
+    return ", ".join(changed[:most]) + more
+
+
 def checkpoint_step(path: Path) -> int | None:
     match = _CHECKPOINT.match(path.name)
     return int(match.group(1)) if match else None
@@ -152,8 +174,6 @@ class RunFolder:
         A different recipe is refused once the folder holds training; before that (a start
         that failed early) it replaces the old one, and the returned line says so.
         """
-        from keychain.store.versions import describe_differences
-
         path = self.root / RECIPE_FILE
         note = None
         if path.is_file():
@@ -163,7 +183,7 @@ class RunFolder:
                 raise RunError(f"{path} is unreadable; delete it or choose another --output-dir") from error
             if existing == resolved:
                 return None
-            changes = describe_differences(existing if isinstance(existing, dict) else {}, resolved)
+            changes = recipe_changes(existing if isinstance(existing, dict) else {}, resolved)
             if self.has_trained():
                 raise RunError(f"{self.root} holds a run of another recipe ({changes}); "
                                "choose another --output-dir or restore those settings")
