@@ -115,6 +115,23 @@ def floor(rows: list[dict]) -> float:
     return time.perf_counter() - began
 
 
+def recount(rows: list[dict], batched: bool, batch: int = 64) -> float:
+    """Seconds to recount every prompt whole as ``keychain verify`` does (64 rows per
+    ``count_prompts`` call, encoded over all cores), or one ``count_prompt`` at a time."""
+    from keychain.rows.tokens import load_counter
+
+    counter = load_counter(rows[0]["tokenizer"])
+    prompts = [row["prompt"] for row in rows]
+    began = time.perf_counter()
+    if batched:
+        for start in range(0, len(prompts), batch):
+            counter.count_prompts(prompts[start : start + batch])
+    else:
+        for prompt in prompts:
+            counter.count_prompt(prompt)
+    return time.perf_counter() - began
+
+
 def reference(script: str, length: int, folder: Path) -> float:
     """The paper's scripts (pad, then chains) via ``script``: their wall seconds, start-up
     included. ``script LEN head OUT`` must print ``pad_plus_chains_s=S``, the wall time of
