@@ -79,6 +79,8 @@ def check(
 def _planned_launch(num_processes: Optional[int], accelerate_config: Optional[Path]):
     import yaml
 
+    from keychain.text import YamlTooLarge, load_yaml
+
     from .errors import RecipeError
     from .launch.hardware import Launch
 
@@ -86,9 +88,14 @@ def _planned_launch(num_processes: Optional[int], accelerate_config: Optional[Pa
     engine, processes = launch.engine, launch.processes
     if accelerate_config is not None:
         try:
-            config = yaml.safe_load(accelerate_config.read_text(encoding="utf-8")) or {}
+            config = load_yaml(accelerate_config.read_text(encoding="utf-8")) or {}
+        except YamlTooLarge as error:
+            raise RecipeError(f"--accelerate-config {accelerate_config}: {error}") from error
         except (OSError, yaml.YAMLError) as error:
             raise RecipeError(f"--accelerate-config {accelerate_config}: unreadable ({type(error).__name__}); check the path") from error
+        if not isinstance(config, dict):
+            raise RecipeError(f"--accelerate-config {accelerate_config}: expected a mapping of accelerate settings; "
+                              "write it with `accelerate config` or copy one from recipes/accelerate/")
         engine = {"DEEPSPEED": "deepspeed", "FSDP": "fsdp"}.get(str(config.get("distributed_type", "")).upper(), "ddp")
         processes = int(config.get("num_processes", processes))
     processes = num_processes if num_processes is not None else processes

@@ -89,15 +89,6 @@ SOURCES: dict[str, SourceInfo] = {
         "",
     ),
     # sources of the retrieval and math tasks (keychain/tasks/)
-    "haystack": SourceInfo(
-        "haystack",
-        "your own haystack text files (--haystack; their licence is yours to state)",
-        "other",
-        "the licence of the haystack files",
-        "",
-        None,
-        "",
-    ),
     "mix": SourceInfo(
         "mix",
         "mix of the other configs (keychain mix; each row keeps its source's licence)",

@@ -72,6 +72,17 @@ def test_the_readmes_server_mode_launch_passes_and_the_old_one_does_not(tmp_path
     assert any("not a multiple of per_device_batch_size x 6 processes = 24" in f.detail for f in old.failures)
 
 
+def test_a_bad_accelerate_config_is_one_line(tmp_path):
+    config = tmp_path / "accelerate.yaml"
+    for text, says in (("- just\n- a list\n", "expected a mapping of accelerate settings"),
+                       ("num_processes: [\n", "unreadable (ParserError)")):
+        config.write_text(text)
+        result = subprocess.run([sys.executable, "-m", "trainer.cli", "check", str(RECIPES / "tiny.yaml"),
+                                 "--accelerate-config", str(config)], capture_output=True, text=True)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith(f"error: --accelerate-config {config}: ") and says in result.stderr
+
+
 def test_more_processes_than_gpus_or_a_tp_size_that_does_not_divide_them_fails(tmp_path):
     too_many = collect(_7b(tmp_path), Launch(8, 8), H100[:4])
     assert "8 processes on this node but 4 GPUs visible" in _by_check(too_many)["processes"].detail

@@ -33,6 +33,8 @@ from typing import Any, Iterator
 
 import yaml
 
+from keychain.text import load_yaml
+
 from ..errors import RunError
 from .lock import RunLock
 
@@ -178,7 +180,7 @@ class RunFolder:
         note = None
         if path.is_file():
             try:
-                existing = yaml.safe_load(path.read_text(encoding="utf-8"))
+                existing = load_yaml(path.read_text(encoding="utf-8"))  # bounded: an alias bomb is one line
             except (OSError, yaml.YAMLError) as error:
                 raise RunError(f"{path} is unreadable; delete it or choose another --output-dir") from error
             if existing == resolved:

@@ -54,6 +54,19 @@ def test_a_recipe_that_never_trained_is_replaced_one_that_trained_is_kept(tmp_pa
         run.claim({"seed": 1, "grpo": {"per_device_batch_size": 4}})
 
 
+def test_a_damaged_or_hostile_recipe_file_is_one_line(tmp_path):
+    run = RunFolder(tmp_path)
+    (tmp_path / "recipe.yaml").write_text("a: [unclosed\n")
+    with pytest.raises(RunError, match="recipe.yaml is unreadable; delete it or choose another --output-dir"):
+        run.claim({"seed": 0})
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
+    (tmp_path / "recipe.yaml").write_text(bomb)  # 10**9 values once expanded: refused before it is built
+    with pytest.raises(RunError, match="recipe.yaml is unreadable"):
+        run.claim({"seed": 0})
+
+
 def test_resume_point_is_the_newest_complete_checkpoint(tmp_path):
     for step, complete in ((1, True), (2, True), (3, False)):
         _checkpoint(tmp_path / f"checkpoint-{step}", complete)
