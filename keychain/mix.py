@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import random
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,10 +40,11 @@ import pyarrow.parquet as pq
 from . import __version__
 from .config import PRESET_TASKS, TASK_LANES, BuildConfig, parse_length
 from .digest import sha256_file
-from .errors import ConfigError
+from .errors import ConfigError, OutputError
 from .rows.spec import length_label
 from .store.files import check_writable
 from .store.schema import MIX_EXTRA_INFO, MIX_SCHEMA, MIX_SCHEMA_VERSION, TASK_SCHEMA
+from .store.lock import version_lock
 from .store.shards import VersionWriter, default_shard_rows
 from .store.versions import choose_version, read_manifest, shard_file
 from .tasks import parse_depths
@@ -218,15 +220,28 @@ def mix(recipe: MixRecipe, out: str | Path, *, command: str, reporter=None) -> M
     version, state = choose_version(out / MIX_CONFIG, identity)
     if state == "complete":
         return MixResult(version.path, "up to date", read_manifest(version.path)["counts"]["built"], results)
-    table = mixed_table([r.path for r in results], recipe.seed)
-    starts = list(range(0, table.num_rows, shard_rows)) or [0]
-    writer = VersionWriter(version, "train", len(starts), max(p["target_len"] for p in parts), MIX_SCHEMA)
-    writer.start({"identity": identity, "command": command})
-    for index, start in enumerate(starts):
-        if not writer.done(index):
-            writer.write_batches(index, [table.slice(start, shard_rows)], {})
-    writer.finish(_manifest(recipe, version, writer, len(starts), identity, parts, table, command))
+    # Under the version's lock, as a build writes: a second mix of the same recipe waits, then finds it done.
+    with version_lock(version.path, on_wait=lambda holder: _stderr(
+            f"{MIX_CONFIG} {version.name}: waiting for another mix ({holder}) to finish with {version.path}")):
+        try:
+            again, state = choose_version(out / MIX_CONFIG, identity, version.number)
+        except OutputError as error:  # taken meanwhile by a mix of other components
+            raise OutputError(f"{version.path} was just taken by a mix with other settings; re-run to build beside it") from error
+        if state == "complete":
+            return MixResult(version.path, "up to date", read_manifest(version.path)["counts"]["built"], results)
+        table = mixed_table([r.path for r in results], recipe.seed)
+        starts = list(range(0, table.num_rows, shard_rows)) or [0]
+        writer = VersionWriter(again, "train", len(starts), max(p["target_len"] for p in parts), MIX_SCHEMA)
+        writer.start({"identity": identity, "command": command})
+        for index, start in enumerate(starts):
+            if not writer.done(index):
+                writer.write_batches(index, [table.slice(start, shard_rows)], {})
+        writer.finish(_manifest(recipe, again, writer, len(starts), identity, parts, table, command))
     return MixResult(version.path, "built" if state == "new" else "resumed", table.num_rows, results)
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def mixed_table(versions: list[Path], seed: int) -> pa.Table:

@@ -153,3 +153,24 @@ def test_train_and_evaluation_recipes_never_share_an_item(tmp_path):
     # the synthetic source generates one world per split: no question of one is asked in the other
     worlds = [load_source("synthetic", SourceRequest(split=split, num=200, max_len=4096)) for split in ("train", "validation")]
     assert not {i.question for i in worlds[0].items} & {i.question for i in worlds[1].items}
+
+
+def test_a_mix_waits_for_another_writing_its_version_then_finds_it_done(tmp_path, capsys):
+    import shutil
+    import threading
+
+    from keychain.store.lock import version_lock
+
+    out = tmp_path / "out"
+    first = mix(load_recipe(DEMO, out, scale=0.25), out, command="first")
+    shutil.move(out / "mix", tmp_path / "finished")  # components stay; the mix is not there yet
+    results = []
+    with version_lock(out / "mix" / "v1"):  # another mix is writing v1
+        waiting = threading.Thread(target=lambda: results.append(mix(load_recipe(DEMO, out, scale=0.25), out, command="second")))
+        waiting.start()
+        waiting.join(3)
+        assert waiting.is_alive() and not (out / "mix" / "v1").exists()  # waits, writes nothing
+        shutil.move(tmp_path / "finished" / "v1", out / "mix" / "v1")  # the other mix finishes
+    waiting.join(60)
+    assert [r.state for r in results] == ["up to date"] and results[0].path == first.path
+    assert "mix v1: waiting for another mix (pid " in capsys.readouterr().err
