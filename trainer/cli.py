@@ -257,7 +257,14 @@ def _app() -> None:
 
 
 def main() -> None:
-    run_with_one_line_errors(_app, TrainerError, "TRAINER_DEBUG", "re-run the same command to resume from the last checkpoint")
+    from .launch.distributed import end_launched_process, world_size
+
+    try:
+        run_with_one_line_errors(_app, TrainerError, "TRAINER_DEBUG", "re-run the same command to resume from the last checkpoint")
+    except SystemExit as done:
+        if world_size() > 1:  # under torchrun / accelerate launch: see end_launched_process
+            end_launched_process(done.code)
+        raise
 
 
 if __name__ == "__main__":
