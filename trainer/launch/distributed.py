@@ -53,7 +53,7 @@ def end_launched_process(code: object) -> NoReturn:
     with ``os._exit``, skipping the interpreter's teardown: there, gloo's worker thread can
     still be freeing the last broadcast's tensors, finds the interpreter finalizing and
     aborts the process ("terminate called without an active exception", SIGABRT, seen in
-    about 1 of 8 two-process CPU runs after all their work was written; pytorch#179291).
+    5 of about 25 two-process CPU launches after all their work was written; pytorch#179291).
     Everything this project writes is closed and renamed into place before this point.
     """
     import sys
