@@ -85,7 +85,7 @@ def _planned_launch(num_processes: Optional[int], accelerate_config: Optional[Pa
     from .launch.hardware import Launch
 
     launch = Launch.current()
-    engine, processes = launch.engine, launch.processes
+    engine, processes, machines = launch.engine, launch.processes, 1
     if accelerate_config is not None:
         try:
             config = load_yaml(accelerate_config.read_text(encoding="utf-8")) or {}
@@ -98,8 +98,9 @@ def _planned_launch(num_processes: Optional[int], accelerate_config: Optional[Pa
                               "write it with `accelerate config` or copy one from recipes/accelerate/")
         engine = {"DEEPSPEED": "deepspeed", "FSDP": "fsdp"}.get(str(config.get("distributed_type", "")).upper(), "ddp")
         processes = int(config.get("num_processes", processes))
+        machines = max(1, int(config.get("num_machines", 1)))  # num_processes counts every machine's
     processes = num_processes if num_processes is not None else processes
-    local = min(processes, launch.local_processes) if num_processes is None and accelerate_config is None else processes
+    local = min(processes, launch.local_processes) if num_processes is None and accelerate_config is None else processes // machines
     return Launch(processes, local, engine)
 
 
@@ -118,9 +119,12 @@ def _rows(data: Path, limit: Optional[int], seed: int):
 
     import pyarrow as pa
 
-    from .data import read_rows
+    from .data import check_shards, read_rows, resolve_shard_sets
+    from .launch.distributed import main_first, setup
 
-    table, _ = read_rows(data)
+    setup()
+    main_first(lambda: check_shards(resolve_shard_sets(data)))  # hashed once, not once per process
+    table, _ = read_rows(data, hashes=False)
     if limit is not None and limit < table.num_rows:
         picked = sorted(random.Random(f"{seed}:rows").sample(range(table.num_rows), limit))
         table = table.take(pa.array(picked, type=pa.int64()))

@@ -131,12 +131,18 @@ def read_rows(path: str | Path, hashes: bool = True) -> tuple[pa.Table, list[Sha
     their manifest first (sizes always, sha256 unless ``hashes`` is False)."""
     sets = resolve_shard_sets(path)
     if hashes:
-        from .shard_check import check_hashes
-
-        for shard_set in sets:
-            check_hashes(shard_set)
+        check_shards(sets)
     tables = [_checked(read_shard_set(shard_set), shard_set) for shard_set in sets]
     return concat(tables), sets
+
+
+def check_shards(sets: list[ShardSet]) -> None:
+    """Every shard's sha256 against its manifest (under a launcher: once, on the main
+    process, ``main_first(lambda: check_shards(...))``, then ``read_rows(..., hashes=False)``)."""
+    from .shard_check import check_hashes
+
+    for shard_set in sets:
+        check_hashes(shard_set)
 
 
 def _checked(table: pa.Table, shard_set: ShardSet) -> pa.Table:

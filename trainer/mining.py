@@ -89,9 +89,10 @@ def mine_stage(recipe, stage, table: pa.Table, model_path: str, run, engine: str
             rates, _ = pass_rates(model_path, pool, sampling, recipe.reward.name, engine, progress=advance)
         scored = with_pass_rates(pool, rates)
         version = main_first(lambda: write_shard_set(scored, config_dir, identity, {"stage": stage.name}))
-    from .data import read_rows
+    from .data import check_shards, read_rows, resolve_shard_sets
 
-    mined, _ = read_rows(version)
+    main_first(lambda: check_shards(resolve_shard_sets(version)))  # hashed once, not once per process
+    mined, _ = read_rows(version, hashes=False)
     rates = mined.column(PASS_RATE).to_pylist()
     kept = mined.filter(pa.array([rate < mine.pass_rate_below for rate in rates]))
     report = MineReport(mined.num_rows, kept.num_rows, sum(rates) / len(rates), str(version))

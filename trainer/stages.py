@@ -36,6 +36,7 @@ from .data import (
 )
 from .errors import ModelError
 from .launch.distributed import barrier, is_main, main_first, setup, world_size
+from .launch.hub import agree_offline
 from .recipe import Recipe, recipe_to_dict
 from .run.finals import finish_from_checkpoint, save_final, trim_metrics
 from .run.folder import (
@@ -70,6 +71,7 @@ def run_recipe(recipe: Recipe, command: str = "trainer run", log: Log = _print, 
         from .preflight import run_preflight
 
         main_first(lambda: run_preflight(recipe, log=log))
+    agree_offline()  # the other processes load tokenizers and models the way the main one checked
     run = RunFolder(recipe.output_dir)
     with contextlib.ExitStack() as owned:
         main_first(lambda: _prepare(recipe, run, command, owned, log))

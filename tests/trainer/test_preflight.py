@@ -83,6 +83,16 @@ def test_a_bad_accelerate_config_is_one_line(tmp_path):
         assert result.stderr.startswith(f"error: --accelerate-config {config}: ") and says in result.stderr
 
 
+def test_a_two_machine_accelerate_config_plans_its_processes_per_machine(tmp_path):
+    from trainer.cli import _planned_launch
+
+    config = tmp_path / "two-nodes.yaml"
+    config.write_text("distributed_type: DEEPSPEED\nnum_machines: 2\nnum_processes: 16\n")
+    launch = _planned_launch(None, config)
+    assert (launch.processes, launch.local_processes, launch.engine, launch.nodes) == (16, 8, "deepspeed", 2)
+    assert not [f for f in collect(_7b(tmp_path), launch, H100).failures if f.check in ("device", "batch")]
+
+
 def test_more_processes_than_gpus_or_a_tp_size_that_does_not_divide_them_fails(tmp_path):
     too_many = collect(_7b(tmp_path), Launch(8, 8), H100[:4])
     assert "8 processes on this node but 4 GPUs visible" in _by_check(too_many)["processes"].detail

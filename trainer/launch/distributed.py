@@ -17,11 +17,13 @@ Example (2 processes, 5 rows): rank 0 takes ``my_share(5) == [0, 2, 4]``, rank 1
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any, Callable, NoReturn, TypeVar
 
 from ..errors import TrainerError
 
 T = TypeVar("T")
+GROUP_TIMEOUT_S = 1800  # transformers' ddp_timeout default; PyTorch's own NCCL default is 10 minutes
 
 
 def world_size() -> int:
@@ -42,7 +44,10 @@ def setup() -> None:
         import torch
         from accelerate import PartialState
 
-        PartialState(cpu=not torch.cuda.is_available())  # gloo on CPU, NCCL (one GPU per process) on GPUs
+        # gloo on CPU, NCCL (one GPU per process) on GPUs. accelerate creates the group once, so
+        # the timeout transformers would pass later (ddp_timeout) is set here: the other
+        # processes wait this long while the main one builds data or hashes shards.
+        PartialState(cpu=not torch.cuda.is_available(), timeout=timedelta(seconds=GROUP_TIMEOUT_S))
 
 
 def end_launched_process(code: object) -> NoReturn:

@@ -35,6 +35,17 @@ def go_offline() -> None:
     use_offline_mode()
 
 
+def agree_offline() -> None:
+    """Under a launcher, every process uses the cache only when the main one decided to
+    (``model_problem`` on the main process probes the Hub once and may go offline)."""
+    from keychain.sources.hub import offline_variable
+
+    from .distributed import broadcast
+
+    if broadcast(offline_variable() is not None):
+        go_offline()
+
+
 def looks_like_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or name.count("/") > 1  # Hub ids are "name" or "owner/name"
 
