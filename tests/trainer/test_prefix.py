@@ -38,6 +38,20 @@ def test_a_primed_template_starts_the_assistant_turn_with_the_prefix(tiny_model)
     assert primed_template(tokenizer.chat_template, "<think>") == tokenizer.chat_template  # a saved checkpoint is not primed twice
 
 
+def test_hf_rollouts_write_the_prefix_once_whether_or_not_the_checkpoint_is_primed(tiny_model):
+    """A trained checkpoint saves the primed template; sampling from it must not add a second <think>."""
+    from transformers import AutoTokenizer
+
+    from trainer.rollouts.generate import prompt_text
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    plain = tokenizer.apply_chat_template(MESSAGES, tokenize=False, add_generation_prompt=True)
+    assert prompt_text(tokenizer, MESSAGES) == plain
+    assert prompt_text(tokenizer, MESSAGES, "<think>") == plain + "<think>"
+    tokenizer.chat_template = primed_template(tokenizer.chat_template, "<think>")  # as in every stage's final/
+    assert prompt_text(tokenizer, MESSAGES, "<think>") == plain + "<think>"
+
+
 def test_the_trainer_passes_the_prefix_through_when_the_recipe_asks(tiny_model, tmp_path):
     from datasets import Dataset
 

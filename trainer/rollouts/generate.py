@@ -55,6 +55,19 @@ def sample_completions(model_path: str, prompts: list[list[dict]], sampling: Sam
     return sample_colocated(model_path, prompts, sampling, seeds, progress)
 
 
+def prompt_text(tokenizer, prompt: list[dict], prefix: str = "") -> str:
+    """The prompt as the model reads it, the assistant turn opened and started with ``prefix``.
+
+    The prefix is a final assistant message the template continues (as vLLM is asked to),
+    so a template that already primes the turn (``grpo.primed_template``, saved with every
+    trained checkpoint) does not write it twice.
+    """
+    if not prefix:
+        return tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+    return tokenizer.apply_chat_template([*prompt, {"role": "assistant", "content": prefix}], tokenize=False,
+                                         add_generation_prompt=False, continue_final_message=True)
+
+
 def _sample_hf(model_path: str, prompts: list[list[dict]], sampling: Sampling, seeds: list[int],
                progress: Progress | None) -> list[list[str]]:
     import torch
@@ -66,7 +79,7 @@ def _sample_hf(model_path: str, prompts: list[list[dict]], sampling: Sampling, s
     config = hf_generation_config(sampling, tokenizer.pad_token_id, eos)
     results: list[list[str]] = []
     for prompt, seed in zip(prompts, seeds, strict=True):
-        text = tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True) + sampling.assistant_prefix
+        text = prompt_text(tokenizer, prompt, sampling.assistant_prefix)
         inputs = tokenizer(text, return_tensors="pt", add_special_tokens=False).to(device)
         torch.manual_seed(seed)  # one stream per row: the row's samples do not depend on its neighbours
         with torch.no_grad():
