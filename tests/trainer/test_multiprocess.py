@@ -76,3 +76,25 @@ def test_eval_over_two_processes_writes_what_one_process_writes(tiny_run, tmp_pa
     assert json.loads((tmp_path / "two" / "eval.json").read_text())["groups"] == \
         json.loads((tmp_path / "one" / "eval.json").read_text())["groups"]
     assert two.stdout.count("all ") == 1  # the table printed once, by the main process
+
+
+def test_two_processes_learn_from_a_reward_that_varies(tmp_path):
+    """The run above earns no reward, so its weights never move; here ``char_share`` scores
+    every completion differently: gradients flow across both ranks, every stage's weights
+    move, and each mined row is still scored once."""
+    pytest.importorskip("trl")
+    run_dir = tmp_path / "Y"
+    done = subprocess.run(TORCHRUN + ["-m", "trainer.cli", "run", str(RECIPES / "tiny.yaml"), "--output-dir", str(run_dir),
+                                      "--set", "grpo.per_device_batch_size=4", "--set", "reward.name=char_share"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    start = run_dir / "tiny-model" / "model.safetensors"
+    for stage in ("warmup", "stage1", "stage2"):
+        final = run_dir / "stages" / stage / "final" / "model.safetensors"
+        assert _sha(final) != _sha(start), f"{stage}: the weights did not move"
+        start = final
+        steps = [json.loads(line) for line in (run_dir / "stages" / stage / "metrics.jsonl").read_text().splitlines()]
+        trained = [s for s in steps if "grad_norm" in s]
+        assert len(trained) == 2 and all(s["grad_norm"] > 0 and s.get("frac_groups_dropped", 0.0) < 1 for s in trained)
+    ids = pq.read_table(run_dir / MINED).column("id").to_pylist()
+    assert len(ids) == len(set(ids)) == 8
