@@ -15,7 +15,6 @@ Example: rewards [[1, 0, 1, 1], [0, 0, 0, 0]] -> pass rates [0.75, 0.0];
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from keychain.digest import sha256_file
 
 from .errors import DataError, RunError
 from .rewards import score
@@ -128,7 +129,7 @@ def write_shard_set(table: pa.Table, config_dir: Path, identity: dict, extra: di
         pq.write_table(table, staging / SHARD_FILE, compression=COMPRESSION)
         rates = table.column(PASS_RATE).to_pylist() if PASS_RATE in table.column_names else []
         shard = {"file": SHARD_FILE, "rows": table.num_rows, "bytes": (staging / SHARD_FILE).stat().st_size,
-                 "sha256": hashlib.sha256((staging / SHARD_FILE).read_bytes()).hexdigest()}
+                 "sha256": sha256_file(staging / SHARD_FILE)}
         manifest = {
             "identity": identity,
             "counts": {"built": table.num_rows},
