@@ -127,12 +127,12 @@ class RowBuilder:
         prompt = messages(self.template, before + after)
         frame = self._frame(prompt)
         if frame is None:
-            return prompt_tokens(self.counter, prompt, self.template.assistant_prefix)
+            return prompt_tokens(self.counter, prompt, self.template)
         # The same cached pieces the exact count sums, so the frame is tokenized once per row.
         return frame.fixed + self._pieces.frame_tokens(frame.prefix + before, after + frame.suffix)
 
     def _frame(self, prompt: list[dict[str, str]]):
-        return prompt_frame(self.counter, prompt, self.template.assistant_prefix) if self._pieces is not None else None
+        return prompt_frame(self.counter, prompt, self.template) if self._pieces is not None else None
 
     def pair_tokens(self, pair_texts: list[str]) -> list[int]:
         """Tokens of each pair as written into the context (``" " + pair`` after a sentence); their
@@ -216,16 +216,16 @@ class RowBuilder:
         # The chat template's text around the user message (none for tiktoken), counted with it.
         frame = self._frame(prompt)
         if frame is None:
-            return prompt_tokens(self.counter, prompt, self.template.assistant_prefix)
+            return prompt_tokens(self.counter, prompt, self.template)
         user = self._pieces.count_user(
             frame.prefix + before, context, ordered, [len(pair_texts[p]) for p in emitted],
             [pair_tokens[p] for p in emitted], after + frame.suffix,
         )
-        return self._checked(frame.fixed + user, lambda: prompt_tokens(self.counter, prompt, self.template.assistant_prefix))
+        return self._checked(frame.fixed + user, lambda: prompt_tokens(self.counter, prompt, self.template))
 
     def _checked(self, summed: int, whole) -> int:  # ``summed``, compared with ``whole()`` under KEYCHAIN_CHECK_COUNTS
-        if self._check_counts and whole() != summed:
-            raise AssertionError(f"summed count {summed} != whole count {whole()}: a junction rule is wrong")
+        if self._check_counts and (counted := whole()) != summed:
+            raise AssertionError(f"summed count {summed} != whole count {counted}: a junction rule is wrong")
         return summed
 
     def _count_passages(self, context: RenderedContext, ordered: list[int]) -> int:

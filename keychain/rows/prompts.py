@@ -164,20 +164,24 @@ LOONGRL_TEMPLATE = PromptTemplate(keychain_instruction=REFERENCE_INSTRUCTION, as
 TEMPLATES = {"default": PromptTemplate(), "loongrl": LOONGRL_TEMPLATE}  # the base a preset starts from
 
 
-def prompt_tokens(counter, prompt: list[dict[str, str]], prefix: str = "") -> int:
-    """Tokens of ``prompt`` as the model reads it, the assistant turn's ``prefix`` included.
+def prompt_tokens(counter, prompt: list[dict[str, str]], template: PromptTemplate | str) -> int:
+    """Tokens of ``prompt`` as the model reads it, the assistant turn's prefix included:
+    ``template``'s ``assistant_prefix`` (or the prefix itself, a string). Required, so no
+    builder can count a prompt without it; every row's ``n_tokens`` is counted here.
 
     With a chat template the prefix follows the rendered generation prompt and is counted
     with it; otherwise it counts as one more message's content. Counted whole by the
     tokenizer itself (``TokenCounter.count_prompt``), never from cached pieces.
     """
+    prefix = template if isinstance(template, str) else template.assistant_prefix
     return counter.count_prompt(prompt, prefix)
 
 
-def prompt_frame(counter, prompt: list[dict[str, str]], prefix: str = ""):
+def prompt_frame(counter, prompt: list[dict[str, str]], template: PromptTemplate | str):
     """The counter's frame around the user message (``tokens.Frame``), the assistant turn's
-    ``prefix`` in it: after the generation prompt, or counted as one more message. None
-    where the counter cannot split the prompt (count it whole)."""
+    prefix (``template``'s, as in ``prompt_tokens``) in it: after the generation prompt, or
+    counted as one more message. None where the counter cannot split the prompt (count it whole)."""
+    prefix = template if isinstance(template, str) else template.assistant_prefix
     frame = counter.frame(prompt)
     if frame is None or not prefix:
         return frame

@@ -259,11 +259,9 @@ def _build_config(
     slices = shard_slices(len(plan.items), target.shard_rows)
     writer = VersionWriter(target.version, cfg.split, len(slices), target.spec.target_len, schema_for(cfg.task)[0])
     writer.start({"identity": target.identity, "command": command}, clean=cfg.slice is None)
-    missing = writer.missing()
+    ours = range(len(slices)) if cfg.slice is None else range(cfg.slice[0], len(slices), cfg.slice[1])
+    missing = writer.missing(ours)  # a slice hashes (and may delete) only its own shards: s % parts == part
     state = "resumed" if target.state == "resume" and len(missing) < len(slices) else "built"
-    if cfg.slice is not None:
-        part, parts = cfg.slice
-        missing = [s for s in missing if s % parts == part]
     tasks = [ShardTask(s, tuple((i, plan.items[i]) for i in slices[s])) for s in missing]
 
     reporter.start(target.config_name, sum(task.row_count for task in tasks))
@@ -291,7 +289,7 @@ def _slice_result(cfg: BuildConfig, target: _Target, writer: VersionWriter, task
         record = writer.record(task.shard)
         rows += record["rows"]
         skipped.update(record["skipped"])
-    left = len(writer.missing())
+    left = len(writer.missing(check=False))  # ours were just written or checked; the siblings' are theirs to check
     what = (
         f"{left} of {writer.total} shards still missing (other slices)"
         if left

@@ -85,8 +85,8 @@ def _convert(record: Mapping[str, Any], where: str, number: int, fix: str) -> It
     if not users or not isinstance(reward, Mapping) or "ground_truth" not in reward:
         raise record_error(where, number, record, "prompt is not a chat list or reward_model has no ground_truth", fix)
     reason = not_text(prompt=users[-1], ground_truth=reward["ground_truth"])
-    if reason:
-        return Skip(None, reason)  # no problem text, so no id to key repeats by
+    if reason or users[-1] is None:  # a number, or null ("content": null): a counted skip
+        return Skip(None, reason or "no_question")  # no problem text, so no id to key repeats by
     problem = problem_of(users[-1])
     source_id = "dapo-" + hashlib.sha256(problem.encode()).hexdigest()[:16]
     answer = (reward["ground_truth"] or "").strip()

@@ -82,7 +82,7 @@ def _convert_for(split: str):
         reason = not_text(Problem=problem, correct=correct, category=category)
         if reason or not isinstance(raw_options, (str, list)) or any(not isinstance(o, str) for o in raw_options):
             return Skip(source_id, reason or "options_not_text")
-        options, correct = parse_options(raw_options), correct.strip().upper()
+        options, correct = parse_options(raw_options), (correct or "").strip().upper()  # null: no_answer below
         if not has_text(problem):
             return Skip(source_id, "no_question")
         if len(options) < 2:

@@ -113,9 +113,15 @@ class VersionWriter:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def missing(self) -> list[int]:
-        """Shard indices not written yet, or whose file no longer matches its record."""
-        return [index for index in range(self.total) if not self.done(index)]
+    def missing(self, indices: Iterable[int] | None = None, *, check: bool = True) -> list[int]:
+        """Shard indices (of ``indices``, all by default) not written yet, or whose file no
+        longer matches its record. Only the shards asked about are hashed (and a bad one
+        deleted): a slice passes its own. ``check=False`` only looks whether each shard and
+        its record are there: no hashing, nothing deleted (a sibling slice's shards)."""
+        wanted = range(self.total) if indices is None else indices
+        if not check:
+            return [i for i in wanted if not (self.shard_path(i).is_file() and self._record_path(i).is_file())]
+        return [index for index in wanted if not self.done(index)]
 
     def shard_path(self, index: int) -> Path:
         return self.path / shard_name(self.split, index, self.total)

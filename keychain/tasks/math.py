@@ -15,7 +15,7 @@ import random
 
 from ..errors import BudgetError
 from ..randomness import LazyPermutation
-from ..rows.prompts import PromptTemplate, messages
+from ..rows.prompts import PromptTemplate, messages, prompt_tokens
 from ..rows.spec import Skip
 from ..sources.records import QAItem, SourceData
 from .prompts import CHOICE_USER, MATH_USER
@@ -41,7 +41,7 @@ class MathBuilder:
     def check_budget(self) -> None:
         if not self.source.items:
             raise BudgetError(f"the {self.source.name} {self.source.split} split has no usable problems; check the data")
-        shortest = self.counter.count_prompt(self.prompt(QAItem("", "", ("",), ())))
+        shortest = prompt_tokens(self.counter, self.prompt(QAItem("", "", ("",), ())), self.template)
         if shortest >= self.spec.target_len:
             raise BudgetError(f"--len {self.spec.target_len} cannot hold the prompt template ({shortest} tokens); use a larger --len")
 
@@ -53,7 +53,7 @@ class MathBuilder:
 
     def build(self, index: int, item: QAItem) -> dict | Skip:
         prompt = self.prompt(item)
-        n_tokens = self.counter.count_prompt(prompt)
+        n_tokens = prompt_tokens(self.counter, prompt, self.template)
         if n_tokens > self.spec.target_len:
             return Skip("too_long")
         return task_row(

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ..errors import BudgetError
 from ..randomness import row_rng
-from ..rows.prompts import PromptTemplate, messages
+from ..rows.prompts import PromptTemplate, messages, prompt_tokens
 from ..rows.spec import FILL_FLOOR, KEY_ATTEMPTS, MAX_ROUNDS, Skip
 from ..sources.records import SourceData
 from .haystack import Haystack
@@ -118,7 +118,7 @@ class NeedleBuilder:
     # ---------------------------------------------------------------- private
     def _fixed(self, draw: NeedleDraw) -> int:
         before, after = retrieval_frame(self.spec.task, draw.asked)
-        return self.counter.count_prompt(messages(self.template, before + after))
+        return prompt_tokens(self.counter, messages(self.template, before + after), self.template)
 
     def _needle_tokens(self, draw: NeedleDraw) -> int:
         return sum(self.counter.count_many([" " + text for text in draw.texts()]))
@@ -175,7 +175,7 @@ class NeedleBuilder:
         context = "".join(parts) + rest
         before, after = retrieval_frame(self.spec.task, draw.asked)
         prompt = messages(self.template, before + context + after)
-        return _Rendered(prompt, context, [texts[i] for i in order], starts, self.counter.count_prompt(prompt))
+        return _Rendered(prompt, context, [texts[i] for i in order], starts, prompt_tokens(self.counter, prompt, self.template))
 
     def _row(self, index: int, item: NeedleItem, draw: NeedleDraw, result: _Rendered) -> dict:
         length = max(1, len(result.context))

@@ -171,3 +171,16 @@ def test_verify_recounts_the_padded_context(big_source, counter):
     assert [check for check, _ in report.problems] == ["n_tokens_fresh"]
     [report] = verify_rows([{**row, "context_tokens": 4096}], LOONGRL_TEMPLATE)
     assert {check for check, _ in report.problems} == {"n_tokens_fresh", "budget"}
+
+
+def test_a_count_mismatch_counts_the_whole_prompt_once():
+    calls = []
+
+    def whole() -> int:  # the tokenizer's whole count: expensive at 128K, so once
+        calls.append(1)
+        return 7
+
+    checking = type("Checking", (), {"_check_counts": True})()
+    with pytest.raises(AssertionError, match="summed count 5 != whole count 7"):
+        RowBuilder._checked(checking, 5, whole)
+    assert len(calls) == 1

@@ -94,3 +94,7 @@ def test_the_assistant_prefix_is_counted_after_the_generation_prompt(counter, hf
     rendered = hf.render_prompt(prompt)
     assert rendered.endswith("<|im_start|>assistant\n")
     assert prompt_tokens(hf, prompt, "<think>") == hf.count(rendered + "<think>") > hf.count_prompt(prompt)
+    think = PromptTemplate(assistant_prefix="<think>")  # the template itself, as every builder passes it
+    assert prompt_tokens(counter, prompt, think) == prompt_tokens(counter, prompt, "<think>")
+    assert prompt_tokens(hf, prompt, think) == prompt_tokens(hf, prompt, "<think>")
+    assert prompt_tokens(counter, prompt, PromptTemplate()) == counter.count_prompt(prompt)

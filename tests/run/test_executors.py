@@ -140,3 +140,27 @@ def test_ray_options_are_checked():
         BuildConfig(source="synthetic", lengths=(4096,), executor="ray", workers=2)
     with pytest.raises(ConfigError, match="unknown --executor"):
         BuildConfig(source="synthetic", lengths=(4096,), executor="dask")
+
+
+def test_a_slice_hashes_only_its_own_shards(tmp_path, hotpot_file, reference, monkeypatch):
+    from keychain.store import shards
+
+    out = tmp_path / "out"
+    version = out / CONFIG / "v1"
+    run(tmp_path, out, hotpot_file, slice=(0, 2))  # shards 0, 2, 4, 6
+    theirs = version / "train-00000-of-00008.parquet"
+    theirs.write_bytes(theirs.read_bytes()[:-1] + b"x")  # damaged: slice 0's to find, not slice 1's to delete
+    hashed: list[str] = []
+    real = shards.sha256_file
+    monkeypatch.setattr(shards, "sha256_file", lambda path: hashed.append(Path(path).name) or real(path))
+    [second] = run(tmp_path, out, hotpot_file, slice=(1, 2))
+    assert second.rows == 14 and theirs.exists()  # shards 1, 3, 5, 7: 4 + 4 + 4 + 2 rows
+    assert len(hashed) == 4 and not any("-0000" + str(i) + "-" in name for name in hashed for i in (0, 2, 4, 6))
+    assert "all 8 shards present" in second.state  # counted by presence: no hashing of a sibling's shards
+    hashed.clear()
+    [again] = run(tmp_path, out, hotpot_file, slice=(0, 2))  # slice 0 checks its own: shard 0 is rebuilt
+    assert again.rows == 4 and len(hashed) == 4 + 1  # 0, 2, 4, 6 checked; shard 0 written again
+    hashed.clear()
+    [done] = run(tmp_path, out, hotpot_file)
+    assert done.rows_now == 0 and sorted(hashed) == [f"train-0000{i}-of-00008.parquet" for i in range(8)]  # each once
+    assert files(out) == reference

@@ -94,6 +94,22 @@ def test_math_sources_count_numbers_where_text_is_expected():
     assert len(dapo.items) == 1 and dapo.skipped == {"ground_truth_not_text": 1}
 
 
+def test_math_sources_count_null_fields_as_skips():
+    good = {"Problem": "what is 5 + 7 ?", "options": "a ) 12 , b ) 15", "correct": "a"}
+    records = [good, {**good, "correct": None}, {**good, "Problem": None}, {**good, "options": None}, {**good, "category": None}]
+    data = mathqa.records_to_source(records, "train", {}, "m.json")
+    assert len(data.items) == 2 and data.skipped == {"no_answer": 1, "no_question": 1, "options_not_text": 1}
+    prompt = [{"role": "user", "content": dapo_math.DAPO_PREFIX + "Find x." + dapo_math.DAPO_SUFFIX}]
+    dapo = dapo_math.records_to_source(
+        [{"prompt": prompt, "reward_model": {"ground_truth": "3"}},
+         {"prompt": [{"role": "user", "content": None}], "reward_model": {"ground_truth": "3"}},
+         {"prompt": [{"role": "user", "content": None}], "reward_model": {"ground_truth": "4"}},
+         {"prompt": [{"role": "user", "content": "Find y."}], "reward_model": {"ground_truth": None}}],
+        "train", {}, "d.parquet",
+    )
+    assert len(dapo.items) == 1 and dapo.skipped == {"no_question": 2, "no_answer": 1}
+
+
 def gold_doc(text: str) -> Document:
     return Document("Fog", (text,))
 

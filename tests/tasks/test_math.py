@@ -84,3 +84,18 @@ def test_bad_math_inputs_are_one_line_errors(tmp_path):
         BuildConfig(source="mathqa", lengths=(4096,))
     with pytest.raises(ConfigError, match="use --source dapo-math"):
         BuildConfig(source="synthetic", task="math", lengths=(4096,))
+
+
+def test_the_templates_assistant_prefix_is_counted(tmp_path, dapo_file, mathqa_file):
+    from keychain.rows.tokens import load_counter
+
+    counter = load_counter("cl100k_base")
+    path = tmp_path / "t.yaml"
+    path.write_text('assistant_prefix: "<think>"\n', encoding="utf-8")
+    for source, task, data in (("dapo-math", "math", dapo_file), ("mathqa", "choice", mathqa_file)):
+        out = tmp_path / source
+        cfg = BuildConfig(source=source, task=task, lengths=(4096,), data_files=(str(data),), template=str(path), out=str(out))
+        (result,) = build(cfg, command="t")
+        assert result.rows > 0 and all(r.ok for r in verify_folder(out))
+        for row in iter_rows(result.path, read_manifest(result.path)):
+            assert row["n_tokens"] == counter.count_prompt(row["prompt"]) + counter.count("<think>")

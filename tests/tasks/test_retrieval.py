@@ -142,3 +142,21 @@ def test_pg19_streams_books_until_the_haystack_is_long_enough(monkeypatch):
     monkeypatch.setattr(module, "_load_pg19", lambda split: iter(books))
     stack = module.pg19_haystack("train", 4096)
     assert stack.name == "pg19" and 1 < len(stack.origin["books"]) < 50
+
+
+def test_the_templates_assistant_prefix_is_counted_and_stays_in_the_budget(tmp_path, haystack, counter):
+    template = PromptTemplate(assistant_prefix="<think>")
+    cfg = BuildConfig(source="synthetic", lengths=(4096,), task="niah", num=2, depths=(0.5,))
+    builder = NeedleBuilder(haystack, cfg.spec(4096), template, counter, 2)
+    builder.check_budget()
+    rows = [builder.build(i, item) for i, item in enumerate(builder.source.items)]
+    for row in rows:
+        assert row["n_tokens"] == counter.count_prompt(row["prompt"]) + counter.count("<think>")
+        assert 0.97 * 4096 <= row["n_tokens"] <= 4096
+    assert verify_rows(rows, template) == []
+    # The repro: a template file holding only the prefix, built and verified as the CLI does.
+    path = tmp_path / "t.yaml"
+    path.write_text('assistant_prefix: "<think>"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    (result,) = build(BuildConfig(source="synthetic", task="niah", lengths=(4096,), num=2, template=str(path), out=str(out)), command="t")
+    assert result.rows > 0 and all(r.ok for r in verify_folder(out))
