@@ -267,6 +267,18 @@ class BuildConfig:
             return self.lane
         return TASK_LANES[self.task] if self.items == "task" and self.task in TASK_LANES else (0, 1)
 
+    def world_items(self) -> int | None:
+        """Items of the synthetic world this build asks for (None: the source's default):
+        ``--num`` for every lane and, for KeyChain and plain alike, a distinct decoy question
+        per chain of a KeyChain build of these settings, so the two tasks share one world."""
+        if self.num is None:
+            return None
+        lanes = self.num * self.item_lane()[1]
+        if self.task not in PRESET_TASKS:  # no chains, so no decoys
+            return lanes
+        chains = self.chains or max(default_chains(n, PRESETS[self.preset].chains_per_1k) for n in self.lengths)
+        return max(lanes, chains + 8)
+
     def prompt_template(self) -> PromptTemplate:
         """The preset's template, with the fields of ``--template FILE`` on top."""
         return load_template(self.template, TEMPLATES[PRESETS[self.preset].template])

@@ -136,7 +136,7 @@ def share_items(components: list[BuildConfig]) -> list[BuildConfig]:
                 for j, i in enumerate(same):
                     result[i] = replace(result[i], lane=(first + parts * j, parts * len(same)))
         if components[members[0]].source == "synthetic" and all(components[i].num is not None for i in members):
-            sizes = {(result[i].num * result[i].item_lane()[1], max(result[i].lengths)) for i in members}
+            sizes = {(result[i].world_items(), max(result[i].lengths)) for i in members}
             if len(sizes) > 1:  # one world for all: the most items and the longest length any needs
                 size = (max(n for n, _ in sizes), max(n for _, n in sizes))
                 for i in members:

@@ -76,14 +76,9 @@ def make_builder(cfg: BuildConfig, target_len: int):
 
 
 def _request(cfg: BuildConfig) -> SourceRequest:
-    # num and max_len size the synthetic world (file and Hub sources ignore them): enough
-    # items for every lane, so this build's lane holds --num of them.
-    num, max_len = cfg.synthetic_size or (
-        None if cfg.num is None else cfg.num * cfg.item_lane()[1] if cfg.task in ("keychain", "plain") else cfg.num,
-        max(cfg.lengths),
-    )
-    if cfg.task == "keychain" and num is not None:  # and a distinct decoy question for every chain (--preset loongrl: 4 per 1K)
-        num = max(num, max(cfg.spec(n).chains for n in cfg.lengths) + 8)
+    # num and max_len size the synthetic world (file and Hub sources ignore them); a size
+    # keychain mix set is used as it is.
+    num, max_len = cfg.synthetic_size or (cfg.world_items(), max(cfg.lengths))
     return SourceRequest(
         split=cfg.split,
         data_files=tuple(Path(f) for f in cfg.data_files),
