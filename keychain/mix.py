@@ -22,7 +22,9 @@ seeded item order (``config.TASK_LANES``), exactly as separate builds do; two co
 of the same task and source split that task's lane between them, and components of one
 synthetic world are given one world size. ``extra_info.index`` of the mix numbers its
 rows 0..n-1 (verl copies it into each item's index); ``extra_info.config`` and
-``extra_info.config_index`` name the component row it came from.
+``extra_info.config_index`` name the component row it came from; the manifest's
+``config.component_settings`` holds each config's template and budget settings, so
+``keychain verify`` checks every row as its own config was built.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .config import PRESET_TASKS, TASK_LANES, BuildConfig, parse_length
-from .digest import sha256_file
 from .errors import ConfigError, OutputError
 from .rows.spec import length_label
 from .store.files import check_writable
@@ -51,6 +52,7 @@ from .tasks import parse_depths
 from .text import load_yaml
 
 MIX_CONFIG = "mix"
+COMPONENT_SETTINGS = ("template_fields", "chains_outside_budget", "padding")  # per config, in the mix manifest
 _TOP_KEYS = ("name", "description", "seed", "tokenizer", "split", "chains_outside_budget", "preset", "components")
 _COMPONENT_KEYS = (
     "source", "task", "len", "rows", "split", "hops", "chains", "key_format", "chains_outside_budget",
@@ -204,11 +206,12 @@ def mix(recipe: MixRecipe, out: str | Path, *, command: str, reporter=None) -> M
     out = Path(out)
     check_writable(out)
     results = [result for cfg in recipe.components for result in build(cfg, command=command, reporter=reporter)]
-    parts = []
+    parts, settings = [], {}
     for result in results:
         manifest = read_manifest(result.path)
         parts.append({"config": result.config_name, "version": result.version, "rows": manifest["counts"]["built"],
                       "target_len": manifest["config"]["target_len"], "shards": [s["sha256"] for s in manifest["shards"]]})
+        settings[result.config_name] = {key: manifest["config"].get(key) for key in COMPONENT_SETTINGS}
     shard_rows = default_shard_rows(max(p["target_len"] for p in parts))
     identity = {
         "keychain_version": __version__,
@@ -236,7 +239,7 @@ def mix(recipe: MixRecipe, out: str | Path, *, command: str, reporter=None) -> M
         for index, start in enumerate(starts):
             if not writer.done(index):
                 writer.write_batches(index, [table.slice(start, shard_rows)], {})
-        writer.finish(_manifest(recipe, again, writer, len(starts), identity, parts, table, command))
+        writer.finish(_manifest(recipe, again, writer, len(starts), identity, parts, settings, table, command))
     return MixResult(version.path, "built" if state == "new" else "resumed", table.num_rows, results)
 
 
@@ -267,13 +270,14 @@ def mixed_table(versions: list[Path], seed: int) -> pa.Table:
     return table.set_column(table.schema.get_field_index("extra_info"), pa.field("extra_info", MIX_EXTRA_INFO), extra)
 
 
-def _manifest(recipe: MixRecipe, version, writer: VersionWriter, total: int, identity: dict, parts: list, table: pa.Table, command: str) -> dict:
+def _manifest(recipe: MixRecipe, version, writer: VersionWriter, total: int, identity: dict, parts: list, settings: dict,
+              table: pa.Table, command: str) -> dict:
     from .run.manifest import length_stats
 
     shards = []
     for s in range(total):
-        path = writer.shard_path(s)
-        shards.append({"file": path.name, "rows": writer.record(s)["rows"], "bytes": path.stat().st_size, "sha256": sha256_file(path)})
+        record = writer.record(s)  # size and sha256 taken when the shard was written, re-taken on resume
+        shards.append({"file": writer.shard_path(s).name, "rows": record["rows"], "bytes": record["bytes"], "sha256": record["sha256"]})
     n_tokens = table.column("n_tokens").to_pylist()
     fill = [n / t for n, t in zip(n_tokens, table.column("target_len").to_pylist())]
     tasks = sorted(set(table.column("task").to_pylist()))
@@ -297,6 +301,7 @@ def _manifest(recipe: MixRecipe, version, writer: VersionWriter, total: int, ide
             "lengths": sorted({length_label(p["target_len"]) for p in parts}),
             "chains_outside_budget": recipe.chains_outside_budget,
             "shard_rows": identity["shard_rows"],
+            "component_settings": settings,  # what verify and show need of a row's own config
         },
         "command": command,
         "source": {"name": "mix", "split": "train", "origin": {"kind": "mix", "components": parts}, "items": table.num_rows,

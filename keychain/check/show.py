@@ -24,7 +24,7 @@ from rich.text import Text
 from ..errors import VerifyError
 from ..store.versions import MANIFEST, shard_file
 from .row_checks import context_of
-from .verify import template_of, version_dirs
+from .verify import row_settings, version_dirs
 
 
 def position_map(gold_depths: list[float], chain_depths: list[float], width: int = 48) -> str:
@@ -98,7 +98,7 @@ def chain_table(row: dict) -> Table:
 
 
 def render_row(row: dict, manifest: dict, console: Console, index: int, version: Path) -> None:
-    template = template_of(manifest)
+    template, _ = row_settings(row, manifest)
     user, context = context_of(row, template)
     fill = row["n_tokens"] / row["target_len"]
     head = Table.grid(padding=(0, 2))

@@ -79,9 +79,16 @@ def version_dirs(path: Path) -> list[Path]:
     return found
 
 
-def template_of(manifest: dict) -> PromptTemplate:
-    fields = manifest.get("config", {}).get("template_fields")
-    return PromptTemplate(**fields) if fields else PromptTemplate()
+def row_settings(row: dict, manifest: dict) -> tuple[PromptTemplate, bool]:
+    """(template, chains_outside_budget) ``row`` was built with: in a mix, those its own
+    config (``extra_info.config``) recorded; else those of the version's config."""
+    config = manifest.get("config", {})
+    info = row.get("extra_info")
+    name = info.get("config") if isinstance(info, dict) else None
+    if isinstance(name, str):
+        config = config.get("component_settings", {}).get(name, config)
+    fields = config.get("template_fields")
+    return (PromptTemplate(**fields) if fields else PromptTemplate()), bool(config.get("chains_outside_budget"))
 
 
 def iter_rows(version: Path, manifest: dict) -> Iterator[dict]:
@@ -99,18 +106,20 @@ def _shard_batches(file: Path) -> Iterator[list[dict]]:
         yield batch.to_pylist()
 
 
-def fresh_counts(rows: list[dict], prefix: str = "") -> list[int | None]:
-    """Each row's prompt (and the assistant turn's ``prefix``) counted whole with its own
-    tokenizer, one batch per tokenizer (``count_prompts`` encodes over all cores); None
-    where a row cannot be counted here (``check_row`` then counts it and says what is wrong)."""
+def fresh_counts(rows: list[dict], prefix: str | list[str] = "") -> list[int | None]:
+    """Each row's prompt (and the assistant turn's ``prefix``: one for all rows, or each
+    row's) counted whole with its own tokenizer, one batch per tokenizer and prefix
+    (``count_prompts`` encodes over all cores); None where a row cannot be counted here
+    (``check_row`` then counts it and says what is wrong)."""
+    prefixes = [prefix] * len(rows) if isinstance(prefix, str) else prefix
     counts: list[int | None] = [None] * len(rows)
-    groups: dict[str, list[int]] = {}
+    groups: dict[tuple[str, str], list[int]] = {}
     for i, row in enumerate(rows):
         if isinstance(row.get("tokenizer"), str) and isinstance(row.get("prompt"), list):
-            groups.setdefault(row["tokenizer"], []).append(i)
-    for name, members in groups.items():
+            groups.setdefault((row["tokenizer"], prefixes[i]), []).append(i)
+    for (name, start), members in groups.items():
         try:
-            fresh = load_counter(name).count_prompts([rows[i]["prompt"] for i in members], prefix)
+            fresh = load_counter(name).count_prompts([rows[i]["prompt"] for i in members], start)
         except Exception:  # an unloadable tokenizer or a malformed prompt: counted row by row
             continue
         for i, count in zip(members, fresh):
@@ -164,8 +173,6 @@ def verify_version(version: Path, on_row=None) -> VersionReport:
     if missing_section(manifest):
         report.file_problems.append(f"{MANIFEST} has no {missing_section(manifest)}; re-run the build to repair it")
     report.file_problems += foreign_files(version, manifest)
-    template = template_of(manifest)
-    outside = bool(manifest.get("config", {}).get("chains_outside_budget"))
     seen: set[str] = set()
     shard_problems = False
     for shard in shards:
@@ -183,7 +190,8 @@ def verify_version(version: Path, on_row=None) -> VersionReport:
                 continue
         try:  # a damaged shard's readable rows are still checked
             for rows in _shard_batches(file):
-                for row, fresh in zip(rows, fresh_counts(rows, template.assistant_prefix)):
+                settings = [row_settings(row, manifest) for row in rows]
+                for row, (template, outside), fresh in zip(rows, settings, fresh_counts(rows, [t.assistant_prefix for t, _ in settings])):
                     _check(row, report, template, outside, seen, fresh)
                     if on_row:
                         on_row()

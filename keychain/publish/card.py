@@ -130,6 +130,15 @@ def config_context(published: Published, drawn: Collection[Path] = ()) -> dict:
     }
 
 
+def within_budget(manifest: dict) -> bool:
+    """Whether every prompt of a version fits its budget, by the manifest's own numbers:
+    no fill above 1, and neither the config nor (in a mix) any of its configs pads by context."""
+    config = manifest["config"]
+    paddings = [config.get("padding"), *(s.get("padding") for s in config.get("component_settings", {}).values())]
+    fill = manifest.get("lengths", {}).get("fill") or {}
+    return "context" not in paddings and fill.get("max", 0) <= 1
+
+
 def schema_rows(configs: list[Published]) -> list[dict]:
     """Column, type and meaning of every column the shards hold (footers only are read)."""
     import pyarrow.parquet as pq
@@ -157,7 +166,7 @@ def render_card(configs: list[Published], repo_id: str | None = None, drawn: Col
         repo_id=repo_id or PLACEHOLDER_REPO,
         repo_known=repo_id is not None,
         schema_version=", ".join(sorted({str(c.manifest["schema_version"]) for c in configs})),
-        exact_only=all(c.manifest["config"].get("padding", "prompt") != "context" for c in configs),
+        exact_only=all(within_budget(c.manifest) for c in configs),
         schema=schema_rows(configs),
         sources=[source_info(s) for s in sources],
         source_titles=", ".join(source_info(s).short_title for s in sources),

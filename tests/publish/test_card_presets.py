@@ -25,3 +25,34 @@ def test_the_card_names_presets_and_the_verl_reward_lines(tmp_path):
     mixed = _build(tmp_path / "exact", tmp_path, task="plain", preset="loongrl")
     assert "never exceeds it" not in mixed and "passages alone fill 97-100% of the budget minus 128 tokens" in mixed
     assert "| synthetic-plain-4k | v1 | train | plain | loongrl |" in mixed.replace("`", "")
+
+
+def test_the_card_of_a_loongrl_mix_never_claims_its_prompts_fit_the_budget(tmp_path):
+    from keychain.mix import load_recipe, mix
+    from keychain.publish.card import render_card
+    from keychain.store.folder import newest_versions
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "preset: loongrl\ncomponents:\n"
+        "  - {source: synthetic, task: keychain, len: 4k, rows: 2}\n  - {source: synthetic, task: plain, len: 4k, rows: 2}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    mix(load_recipe(recipe, out), out, command="test")
+    for configs in (newest_versions(out), newest_versions(out, ["mix"])):  # the whole folder, or the mix pushed alone
+        text = " ".join(render_card(configs).split())
+        assert "never exceeds it" not in text and "passages alone fill 97-100% of the budget minus 128 tokens" in text
+
+
+def test_only_the_manifest_s_numbers_make_a_config_exact():
+    from keychain.publish.card import within_budget
+
+    def manifest(fill_max, padding="prompt", components=None):
+        config = {"padding": padding, **({"component_settings": components} if components else {})}
+        return {"config": config, "lengths": {"fill": {"min": 0.98, "median": 0.99, "max": fill_max}}}
+
+    assert within_budget(manifest(1.0)) and within_budget({"config": {}, "lengths": {}})
+    assert not within_budget(manifest(1.2))  # chains outside the budget of a prompt-padded build
+    assert not within_budget(manifest(0.99, "context"))
+    assert not within_budget(manifest(0.99, None, {"synthetic-plain-4k": {"padding": "context"}}))  # a mix of a loongrl config
