@@ -15,4 +15,4 @@ The packages follow the data, bottom layer first; each imports only the layers b
     mix, cli   recipes of several builds; the command line
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

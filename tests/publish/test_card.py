@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
+import keychain
 from keychain.publish.card import CARD, render_card, size_category, write_card
 from keychain.publish.licenses import card_licenses
 from keychain.store.folder import newest_versions
@@ -37,7 +38,7 @@ def test_card_says_how_the_data_was_made(out):
     text = (out / CARD).read_text()
     for fragment in ("KeyChain", "arXiv 2510.19363", "wang2025loongrl", "HotpotQA", "yang2018hotpotqa",
                      'load_dataset("your-name/keychain-data", "synthetic-keychain-4k", split="train")',
-                     "keychain build --source synthetic (test)", "keychain==0.1.0", "| `chain_depths` |"):
+                     "keychain build --source synthetic (test)", f"keychain=={keychain.__version__}", "| `chain_depths` |"):
         assert fragment in text, fragment
 
 
