@@ -254,7 +254,7 @@ class BuildConfig:
             seed=self.seed,
             tokenizer=self.tokenizer,
             hops=(self.hops or preset.hops) if keychain else None,
-            chains=(self.chains or default_chains(target_len, preset.chains_per_1k)) if keychain else None,
+            chains=self.keychain_chains(target_len) if keychain else None,
             key_format=(self.key_format or preset.key_format) if keychain else None,
             chains_outside_budget=keychain and outside,
             template_digest=template_digest,
@@ -276,8 +276,11 @@ class BuildConfig:
         lanes = self.num * self.item_lane()[1]
         if self.task not in PRESET_TASKS:  # no chains, so no decoys
             return lanes
-        chains = self.chains or max(default_chains(n, PRESETS[self.preset].chains_per_1k) for n in self.lengths)
-        return max(lanes, chains + 8)
+        return max(lanes, max(map(self.keychain_chains, self.lengths)) + 8)
+
+    def keychain_chains(self, target_len: int) -> int:
+        """Chains of a KeyChain row at ``target_len`` with these settings (``--chains``, else the preset's rate)."""
+        return self.chains or default_chains(target_len, PRESETS[self.preset].chains_per_1k)
 
     def prompt_template(self) -> PromptTemplate:
         """The preset's template, with the fields of ``--template FILE`` on top."""
